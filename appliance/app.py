@@ -1,0 +1,265 @@
+"""The application factory: one aiohttp app assembled from the parts.
+
+Each part exposes `setup(app)` and registers its own routes; the core owns
+config, the database, sessions, templates, i18n, security headers, the
+response cache and the one place where errors become pages or problem details.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import importlib
+import json
+import logging
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from . import __version__, i18n
+from .cache import CACHE_KEY, PageCache
+from .config import Config
+from .db import Database, latest_schema
+from .errors import ConflictError, NotFoundError, UserError
+from .security import RateLimiter, security_headers
+
+log = logging.getLogger("portal.app")
+
+CONFIG = web.AppKey("config", Config)
+DB = web.AppKey("db", Database)
+LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
+
+# Registration order matters: routes of earlier parts win over the public
+# site's catch-all article addresses, so the site comes last.
+PARTS = ("feeds", "newsroom", "web")
+TEMPLATE_PARTS = ("web", "newsroom", "feeds")
+OUTSIDE_WRITES_POLL = 1.0
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(
+        middlewares=[error_pages, security_headers, language],
+        client_max_size=(config["content.max_upload_mb"] + 1) * 1024 * 1024,
+    )
+    app[CONFIG] = config
+    app[DB] = Database(config.database_path, readers=config["server.readers"])
+    app[CACHE_KEY] = PageCache(config["cache.entries"], config["cache.max_age"])
+    app[LOGIN_LIMITER] = RateLimiter(config["security.login_attempts"],
+                                     config["security.login_window"])
+
+    i18n.load_catalogues()
+    _setup_templates(app, config)
+    _setup_sessions(app, config)
+    app.cleanup_ctx.append(_database)
+    app.router.add_get("/healthz", healthz)
+    config.media_dir.mkdir(parents=True, exist_ok=True)
+    app.router.add_static("/media/", config.media_dir, name="media")
+    app.on_response_prepare.append(_static_cache_headers)
+
+    for name in PARTS:
+        importlib.import_module(name).setup(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    db = app[DB]
+    await db.open()
+    poller = asyncio.create_task(_watch_outside_writes(db))
+    log.info("database open", extra={"path": str(db.path), "schema": await db.schema()})
+    yield
+    poller.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await poller
+    await db.close()
+    log.info("database closed")
+
+
+async def _watch_outside_writes(db: Database) -> None:
+    """Pick up imports run from the command line while the server is up."""
+    while True:
+        await asyncio.sleep(OUTSIDE_WRITES_POLL)
+        try:
+            await db.check_outside_writes()
+        except Exception:  # a busy or briefly locked file must not stop the loop
+            log.warning("could not check for outside writes", exc_info=True)
+
+
+def _setup_sessions(app: web.Application, config: Config) -> None:
+    raw = config.secrets["session_key"]
+    key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))[:32]
+    storage = EncryptedCookieStorage(
+        key, cookie_name="portal_session", httponly=True, samesite="Lax",
+        secure=config.cookie_secure, max_age=config["security.session_hours"] * 3600,
+        path="/",
+    )
+    setup_session(app, storage)
+
+
+# -- templates ----------------------------------------------------------------
+
+def _setup_templates(app: web.Application, config: Config) -> None:
+    loaders = {}
+    for part in TEMPLATE_PARTS:
+        with contextlib.suppress(ModuleNotFoundError, ValueError):
+            if resources.files(part).joinpath("templates").is_dir():
+                loaders[part] = jinja2.PackageLoader(part, "templates")
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PrefixLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals.update(
+        config=config,
+        format_date=i18n.format_date,
+        format_number=i18n.format_number,
+        language_name=i18n.language_name,
+        current_language=i18n.current_language,
+        static=static_url,
+        version=__version__,
+    )
+
+
+@lru_cache(maxsize=512)
+def static_url(path: str, part: str = "web") -> str:
+    """The address of a static file with a content hash, so it can be cached forever."""
+    file = resources.files(part).joinpath("static", path)
+    digest = hashlib.blake2b(file.read_bytes(), digest_size=6).hexdigest()
+    prefix = "/static/" if part == "web" else f"/{part_prefix(part)}/static/"
+    return f"{prefix}{path}?v={digest}"
+
+
+def part_prefix(part: str) -> str:
+    return {"newsroom": "admin"}.get(part, part)
+
+
+async def _static_cache_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if "/static/" in request.path and "v" in request.query:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+
+
+# -- language and errors ------------------------------------------------------
+
+@web.middleware
+async def language(request: web.Request, handler) -> web.StreamResponse:
+    """Set the interface language from the address (/vi/, /en/, /km/)."""
+    first = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
+    i18n.set_language(first if first in request.app[CONFIG].languages
+                      else request.app[CONFIG].default_language)
+    return await handler(request)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated when shown."""
+    return message
+
+
+_TITLES = {
+    400: N_("The request could not be understood"),
+    403: N_("You may not do that"),
+    404: N_("Page not found"),
+    405: N_("That method is not allowed here"),
+    409: N_("That clashes with what is stored"),
+    413: N_("The upload is too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The service is briefly unavailable"),
+}
+_MESSAGES = {
+    400: N_("Please check what you entered and try again."),
+    403: N_("Your session may have expired. Go back, reload the page and try again."),
+    404: N_("The page may have moved or been removed. Try the search or the home page."),
+    405: N_("Go back and use the form on the page."),
+    409: N_("Someone else may have changed it. Reload and try again."),
+    413: N_("Choose a smaller file and try again."),
+    429: N_("Please wait a few minutes before trying again."),
+    500: N_("The error has been recorded. Please try again in a moment."),
+    503: N_("Please try again in a moment."),
+}
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler) -> web.StreamResponse:
+    """The one place where failures become an HTML page or problem details."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
+        return _error_response(request, exc.status, detail, exc.headers)
+    except NotFoundError as exc:
+        return _error_response(request, 404, str(exc))
+    except ConflictError as exc:
+        return _error_response(request, 409, str(exc))
+    except UserError as exc:
+        return _error_response(request, 400, str(exc))
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("unhandled error", extra={"method": request.method,
+                                                "path": request.path})
+        return _error_response(request, 500, None)
+
+
+def _error_response(request: web.Request, status: int, detail: str | None,
+                    headers=None) -> web.Response:
+    title = _TITLES.get(status, _TITLES[400] if status < 500 else _TITLES[500])
+    keep = {k: v for k, v in (headers or {}).items()
+            if k in ("Retry-After", "Allow", "WWW-Authenticate")}
+    if is_api(request):
+        problem = {"type": "about:blank", "title": title, "status": status}
+        if detail and status < 500:
+            problem["detail"] = detail
+        return web.Response(status=status, headers=keep,
+                            text=json.dumps(problem, ensure_ascii=False),
+                            content_type="application/problem+json")
+    message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
+    try:
+        response = aiohttp_jinja2.render_template(
+            "web/error.html", request,
+            {"status": status, "title": i18n.gettext(title),
+             "message": i18n.gettext(message), "lang": i18n.current_language()},
+            status=status)
+    except Exception:
+        log.exception("error page failed to render")
+        response = web.Response(status=status, text=f"{status} {title}",
+                                content_type="text/plain")
+    response.headers.update(keep)
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    db = request.app[DB]
+    try:
+        schema = await db.schema()
+    except Exception as exc:  # any database failure means degraded
+        log.warning("health check failed", extra={"error": type(exc).__name__})
+        return web.json_response({"status": "degraded", "version": __version__,
+                                  "reason": "database unusable"}, status=503)
+    if schema != latest_schema():
+        return web.json_response({"status": "degraded", "version": __version__,
+                                  "schema": schema, "reason": "schema out of date"},
+                                 status=503)
+    return web.json_response({"status": "ok", "version": __version__, "schema": schema},
+                             headers={"Cache-Control": "no-store"})
+
+
+def media_path(config: Config, relative: str) -> Path:
+    return config.media_dir / relative

@@ -1,0 +1,98 @@
+"""A response cache for public pages.
+
+Public pages are the same for every visitor, so a rendered page is kept in
+memory until anything in the database changes: every entry remembers the
+database generation it was rendered at (see appliance.db.Database) and is
+dropped when the generation moves on. Entries are bounded, oldest first out.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CACHE_KEY = web.AppKey("page_cache", "PageCache")
+_VARY_HEADERS = ("Content-Type", "Content-Language", "Link")
+
+
+@dataclass
+class Entry:
+    generation: int
+    status: int
+    body: bytes
+    etag: str
+    headers: dict[str, str]
+
+
+class PageCache:
+    def __init__(self, entries: int, max_age: int) -> None:
+        self.capacity = entries
+        self.max_age = max_age
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, generation: int) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is None or entry.generation != generation:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if self.capacity <= 0:
+            return
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _respond(request: web.Request, entry: Entry, max_age: int) -> web.Response:
+    headers = dict(entry.headers)
+    headers["ETag"] = entry.etag
+    headers["Cache-Control"] = f"public, max-age={max_age}"
+    if entry.status == 200 and request.headers.get("If-None-Match") == entry.etag:
+        return web.Response(status=304, headers=headers)
+    return web.Response(status=entry.status, body=entry.body, headers=headers)
+
+
+def cached(handler: Handler) -> Handler:
+    """Serve GET requests for a public page from the cache when still fresh."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        from .app import DB  # the app module imports this one
+
+        cache: PageCache = request.app[CACHE_KEY]
+        generation = request.app[DB].generation
+        key = request.path_qs
+        entry = cache.get(key, generation)
+        if entry is not None:
+            return _respond(request, entry, cache.max_age)
+
+        response = await handler(request)
+        if not isinstance(response, web.Response) or response.status != 200:
+            return response
+        body = response.body if isinstance(response.body, bytes) else b""
+        entry = Entry(
+            generation=generation, status=response.status, body=body,
+            etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            headers={k: response.headers[k] for k in _VARY_HEADERS if k in response.headers},
+        )
+        cache.put(key, entry)
+        return _respond(request, entry, cache.max_age)
+
+    return wrapper

@@ -1,0 +1,843 @@
+"""The content store: items of every kind, sections and tags.
+
+This is the small function API the other parts use instead of reaching into
+the tables: the public site and feeds read through it, the newsroom and the
+importer write through it, and it keeps the search index in step with what
+is published. Functions are synchronous and take a sqlite3 connection (see
+appliance.db for how the server runs them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+from search.index import SearchDoc, index_document, remove_document
+
+from .audit import audit
+from .db import utcnow
+from .errors import ConflictError, NotFoundError, UserError
+from .i18n import LANGUAGES, LOCAL_TZ
+from .i18n import gettext as _
+from .text import (html_to_text, is_khmer, nfc, number_key, plain_to_html,
+                   sanitize_html, slugify)
+
+KINDS = ("article", "disclosure", "directive", "legal_document", "procedure",
+         "public_service")
+DOCUMENT_KINDS = ("directive", "legal_document")
+NEWS_KINDS = ("article", "disclosure")
+STATUSES = ("draft", "published", "unpublished")
+LEGAL_STATUSES = ("not_yet_in_force", "in_force", "amended", "replaced", "expired")
+
+# First path segments that belong to the site itself, never to a section.
+RESERVED_KEYS = frozenset({
+    "documents", "procedures", "services", "search", "tags", "feed.xml", "atom.xml",
+    "feed.json", "static", "media", "admin", "api", "s", "sitemap.xml", "robots.txt",
+    "healthz", "sitemaps", "about", "contact", "sitemap",
+})
+_SECTION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+DEFAULT_SECTION = "tin-tuc"
+
+DOCUMENT_FIELDS = ("number", "doc_type", "issuer", "signer", "issued_at",
+                   "effective_at", "status", "year")
+PROCEDURE_FIELDS = ("code", "agency", "authority", "ministry", "field", "level",
+                    "applicants", "steps", "channels", "requirements", "result",
+                    "legal_basis")
+
+
+# -- records ------------------------------------------------------------------
+
+@dataclass
+class Section:
+    id: int
+    key: str
+    names: dict[str, str]
+    position: int
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names.get("vi") or self.key
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Section":
+        return cls(row["id"], row["key"], json.loads(row["names"]), row["position"])
+
+
+@dataclass
+class Tag:
+    id: int
+    lang: str
+    name: str
+    slug: str
+
+    @property
+    def url(self) -> str:
+        return f"/{self.lang}/tags/{self.slug}"
+
+
+@dataclass
+class Media:
+    id: int
+    path: str
+    mime: str
+    width: int | None
+    height: int | None
+    alt: str
+    credit: str
+
+    @property
+    def url(self) -> str:
+        return f"/media/{self.path}"
+
+
+@dataclass
+class Item:
+    id: int
+    kind: str
+    lang: str
+    status: str
+    slug: str
+    title: str
+    summary: str
+    body: str
+    published_at: str | None
+    created_at: str
+    updated_at: str
+    featured: bool
+    section_id: int | None
+    section_key: str | None
+    translation_group: str | None
+    external_id: str | None
+    source: str
+    source_url: str | None
+    attribution: str | None
+    byline: str
+    author_id: int | None
+    lead_image_id: int | None
+    extra: dict[str, Any] = field(default_factory=dict)
+    tags: list[Tag] = field(default_factory=list)
+    lead_image: Media | None = None
+    document: dict[str, Any] | None = None
+    procedure: dict[str, Any] | None = None
+
+    @property
+    def url(self) -> str:
+        return item_url(self.kind, self.lang, self.slug, self.section_key)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def text(self) -> str:
+        return html_to_text(self.body)
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.extra.get("review") == "awaiting-khmer-review"
+
+
+def item_url(kind: str, lang: str, slug: str, section_key: str | None = None) -> str:
+    if kind in DOCUMENT_KINDS:
+        return f"/{lang}/documents/{slug}"
+    if kind == "procedure":
+        return f"/{lang}/procedures/{slug}"
+    if kind == "public_service":
+        return f"/{lang}/services/{slug}"
+    return f"/{lang}/{section_key or DEFAULT_SECTION}/{slug}"
+
+
+_ITEM_COLUMNS = (
+    "item.id, item.kind, item.lang, item.status, item.slug, item.title, item.summary,"
+    " item.published_at, item.created_at, item.updated_at, item.featured,"
+    " item.section_id, section.key AS section_key, item.translation_group,"
+    " item.external_id, item.source, item.source_url, item.attribution, item.byline,"
+    " item.author_id, item.lead_image_id, item.extra"
+)
+_ITEM_FROM = " FROM item LEFT JOIN section ON section.id = item.section_id"
+
+
+def _item_from_row(row: sqlite3.Row, body: str = "") -> Item:
+    return Item(
+        id=row["id"], kind=row["kind"], lang=row["lang"], status=row["status"],
+        slug=row["slug"], title=row["title"], summary=row["summary"], body=body,
+        published_at=row["published_at"], created_at=row["created_at"],
+        updated_at=row["updated_at"], featured=bool(row["featured"]),
+        section_id=row["section_id"], section_key=row["section_key"],
+        translation_group=row["translation_group"], external_id=row["external_id"],
+        source=row["source"], source_url=row["source_url"],
+        attribution=row["attribution"], byline=row["byline"],
+        author_id=row["author_id"], lead_image_id=row["lead_image_id"],
+        extra=json.loads(row["extra"] or "{}"),
+    )
+
+
+# -- reading ------------------------------------------------------------------
+
+def get_item(conn: sqlite3.Connection, item_id: int) -> Item:
+    row = conn.execute(f"SELECT {_ITEM_COLUMNS}, item.body{_ITEM_FROM} WHERE item.id = ?",
+                       (item_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(_("No item with id %(id)s.", id=item_id))
+    return _complete(conn, _item_from_row(row, row["body"]))
+
+
+def find_item(conn: sqlite3.Connection, lang: str, slug: str,
+              kinds: Iterable[str] | None = None,
+              published_only: bool = True) -> Item | None:
+    """An item by its address; None when absent or not public."""
+    sql = f"SELECT {_ITEM_COLUMNS}, item.body{_ITEM_FROM} WHERE item.lang = ? AND item.slug = ?"
+    params: list[Any] = [lang, slug]
+    if kinds:
+        kinds = list(kinds)
+        sql += f" AND item.kind IN ({','.join('?' * len(kinds))})"
+        params += kinds
+    if published_only:
+        sql += " AND item.status = 'published'"
+    row = conn.execute(sql, params).fetchone()
+    return _complete(conn, _item_from_row(row, row["body"])) if row else None
+
+
+def find_by_external_id(conn: sqlite3.Connection, source: str,
+                        external_id: str) -> Item | None:
+    row = conn.execute(
+        f"SELECT {_ITEM_COLUMNS}, item.body{_ITEM_FROM}"
+        " WHERE item.source = ? AND item.external_id = ?", (source, external_id)
+    ).fetchone()
+    return _complete(conn, _item_from_row(row, row["body"])) if row else None
+
+
+def _complete(conn: sqlite3.Connection, item: Item) -> Item:
+    """Attach tags, lead image and kind-specific fields to one item."""
+    item.tags = tags_for(conn, [item.id]).get(item.id, [])
+    if item.lead_image_id:
+        item.lead_image = get_media(conn, item.lead_image_id)
+    if item.kind in DOCUMENT_KINDS:
+        row = conn.execute("SELECT * FROM document WHERE item_id = ?", (item.id,)).fetchone()
+        item.document = dict(row) if row else {}
+    elif item.kind == "procedure":
+        row = conn.execute("SELECT * FROM procedure WHERE item_id = ?", (item.id,)).fetchone()
+        if row:
+            item.procedure = dict(row)
+            for key in ("steps", "channels", "legal_basis"):
+                item.procedure[key] = json.loads(row[key] or "[]")
+        else:
+            item.procedure = {}
+    return item
+
+
+def list_items(conn: sqlite3.Connection, *, lang: str | None = None,
+               kinds: Iterable[str] | None = None, section_id: int | None = None,
+               tag_id: int | None = None, status: str | None = "published",
+               featured: bool | None = None, exclude_ids: Iterable[int] = (),
+               limit: int = 20, offset: int = 0, with_images: bool = True) -> list[Item]:
+    """Items newest first (undated last), without bodies, for listings and feeds."""
+    where, params = _listing_filter(lang, kinds, section_id, tag_id, status, featured,
+                                    exclude_ids)
+    rows = conn.execute(
+        f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}{where}"
+        " ORDER BY item.published_at IS NULL, item.published_at DESC, item.id DESC"
+        " LIMIT ? OFFSET ?", params + [limit, offset]).fetchall()
+    items = [_item_from_row(row) for row in rows]
+    _attach_listing_extras(conn, items, with_images)
+    return items
+
+
+def count_items(conn: sqlite3.Connection, *, lang: str | None = None,
+                kinds: Iterable[str] | None = None, section_id: int | None = None,
+                tag_id: int | None = None, status: str | None = "published",
+                featured: bool | None = None) -> int:
+    where, params = _listing_filter(lang, kinds, section_id, tag_id, status, featured, ())
+    return conn.execute(f"SELECT count(*) FROM item{where}", params).fetchone()[0]
+
+
+def _listing_filter(lang, kinds, section_id, tag_id, status, featured,
+                    exclude_ids) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if status is not None:
+        clauses.append("item.status = ?")
+        params.append(status)
+    if lang is not None:
+        clauses.append("item.lang = ?")
+        params.append(lang)
+    if kinds:
+        kinds = list(kinds)
+        clauses.append(f"item.kind IN ({','.join('?' * len(kinds))})")
+        params += kinds
+    if section_id is not None:
+        clauses.append("item.section_id = ?")
+        params.append(section_id)
+    if tag_id is not None:
+        clauses.append("item.id IN (SELECT item_id FROM item_tag WHERE tag_id = ?)")
+        params.append(tag_id)
+    if featured is not None:
+        clauses.append("item.featured = ?")
+        params.append(int(featured))
+    exclude = list(exclude_ids)
+    if exclude:
+        clauses.append(f"item.id NOT IN ({','.join('?' * len(exclude))})")
+        params += exclude
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return where, params
+
+
+def _attach_listing_extras(conn: sqlite3.Connection, items: list[Item],
+                           with_images: bool) -> None:
+    if not items:
+        return
+    tags = tags_for(conn, [item.id for item in items])
+    image_ids = {item.lead_image_id for item in items if item.lead_image_id}
+    images = get_media_many(conn, image_ids) if with_images and image_ids else {}
+    docs = _kind_rows(conn, "document", [i.id for i in items if i.kind in DOCUMENT_KINDS])
+    procs = _kind_rows(conn, "procedure", [i.id for i in items if i.kind == "procedure"])
+    for item in items:
+        item.tags = tags.get(item.id, [])
+        item.lead_image = images.get(item.lead_image_id)
+        if item.id in docs:
+            item.document = docs[item.id]
+        if item.id in procs:
+            item.procedure = procs[item.id]
+            for key in ("steps", "channels", "legal_basis"):
+                item.procedure[key] = json.loads(item.procedure[key] or "[]")
+
+
+def _kind_rows(conn: sqlite3.Connection, table: str,
+               ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT * FROM {table} WHERE item_id IN ({','.join('?' * len(ids))})", ids)
+    return {row["item_id"]: dict(row) for row in rows}
+
+
+def translations_of(conn: sqlite3.Connection, item: Item,
+                    published_only: bool = True) -> dict[str, Item]:
+    """The other language versions of an item, by language."""
+    if not item.translation_group:
+        return {}
+    sql = (f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}"
+           " WHERE item.translation_group = ? AND item.id != ?")
+    if published_only:
+        sql += " AND item.status = 'published'"
+    rows = conn.execute(sql, (item.translation_group, item.id)).fetchall()
+    return {row["lang"]: _item_from_row(row) for row in rows}
+
+
+def documents_by_number(conn: sqlite3.Connection,
+                        numbers: Iterable[str]) -> dict[str, Item]:
+    """Published documents for a list of document numbers, keyed by number key."""
+    keys = sorted({k for k in (number_key(n) for n in numbers) if k})
+    if not keys:
+        return {}
+    rows = conn.execute(
+        f"SELECT {_ITEM_COLUMNS}, document.number_key{_ITEM_FROM}"
+        " JOIN document ON document.item_id = item.id"
+        f" WHERE document.number_key IN ({','.join('?' * len(keys))})"
+        " AND item.status = 'published' ORDER BY item.lang = 'vi' DESC", keys)
+    found: dict[str, Item] = {}
+    for row in rows:
+        found.setdefault(row["number_key"], _item_from_row(row))
+    return found
+
+
+def distinct_values(conn: sqlite3.Connection, table: str, column: str,
+                    limit: int = 200) -> list[tuple[str, int]]:
+    """Values of a document or procedure field with counts, for filters."""
+    allowed = {("document", "doc_type"), ("document", "issuer"), ("document", "year"),
+               ("procedure", "field"), ("procedure", "level"), ("procedure", "agency")}
+    if (table, column) not in allowed:
+        raise ValueError(f"no filter on {table}.{column}")
+    rows = conn.execute(
+        f"SELECT {column} AS value, count(*) AS n FROM {table}"
+        f" JOIN item ON item.id = {table}.item_id"
+        f" WHERE item.status = 'published' AND {column} IS NOT NULL AND {column} != ''"
+        f" GROUP BY {column} ORDER BY n DESC LIMIT ?", (limit,))
+    return [(row["value"], row["n"]) for row in rows]
+
+
+def list_kind(conn: sqlite3.Connection, table: str, *, filters: dict[str, Any],
+              limit: int, offset: int) -> tuple[list[Item], int]:
+    """Documents or procedures with field filters, newest first, and the total."""
+    if table not in ("document", "procedure"):
+        raise ValueError(table)
+    clauses = ["item.status = 'published'"]
+    params: list[Any] = []
+    for column, value in filters.items():
+        if value in (None, ""):
+            continue
+        clauses.append(f"{table}.{column} = ?")
+        params.append(value)
+    where = " WHERE " + " AND ".join(clauses)
+    join = f" JOIN {table} ON {table}.item_id = item.id"
+    total = conn.execute(f"SELECT count(*) FROM item{join}{where}", params).fetchone()[0]
+    order = ("document.issued_at IS NULL, document.issued_at DESC, item.id DESC"
+             if table == "document" else "procedure.code")
+    rows = conn.execute(
+        f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}{join}{where} ORDER BY {order}"
+        " LIMIT ? OFFSET ?", params + [limit, offset]).fetchall()
+    items = [_item_from_row(row) for row in rows]
+    _attach_listing_extras(conn, items, with_images=False)
+    return items, total
+
+
+# -- sections -----------------------------------------------------------------
+
+def list_sections(conn: sqlite3.Connection) -> list[Section]:
+    rows = conn.execute("SELECT * FROM section ORDER BY position, id")
+    return [Section.from_row(row) for row in rows]
+
+
+def get_section(conn: sqlite3.Connection, key: str) -> Section | None:
+    row = conn.execute("SELECT * FROM section WHERE key = ?", (key,)).fetchone()
+    return Section.from_row(row) if row else None
+
+
+def check_section_key(key: str) -> str:
+    if not _SECTION_KEY.match(key or "") or key in RESERVED_KEYS:
+        raise UserError(_(
+            "Invalid section key “%(key)s”: use lower-case letters without accents, "
+            "digits and hyphens, and not a name the site uses itself.", key=key))
+    return key
+
+
+def save_section(conn: sqlite3.Connection, key: str, names: dict[str, str],
+                 position: int | None = None, user_id: int | None = None) -> Section:
+    """Create a section, or rename an existing one (the key never changes)."""
+    check_section_key(key)
+    clean = {lang: nfc(name).strip() for lang, name in names.items()
+             if lang in LANGUAGES and name and name.strip()}
+    if not clean.get("vi"):
+        raise UserError(_("Section “%(key)s” needs a Vietnamese name.", key=key))
+    now = utcnow()
+    existing = get_section(conn, key)
+    if existing:
+        merged = existing.names | clean
+        conn.execute("UPDATE section SET names = ?, position = ?, updated_at = ? WHERE id = ?",
+                     (json.dumps(merged, ensure_ascii=False),
+                      existing.position if position is None else position, now, existing.id))
+        audit(conn, user_id, "section.update", f"section:{existing.id}")
+    else:
+        if position is None:
+            position = conn.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM section").fetchone()[0]
+        conn.execute(
+            "INSERT INTO section (key, names, position, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key, json.dumps(clean, ensure_ascii=False), position, now, now))
+        audit(conn, user_id, "section.add", f"section:{key}")
+    section = get_section(conn, key)
+    assert section is not None
+    return section
+
+
+def reorder_sections(conn: sqlite3.Connection, keys: list[str],
+                     user_id: int | None = None) -> None:
+    known = {s.key for s in list_sections(conn)}
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        raise UserError(_("Unknown sections: %(keys)s.", keys=", ".join(unknown)))
+    for position, key in enumerate(keys, start=1):
+        conn.execute("UPDATE section SET position = ?, updated_at = ? WHERE key = ?",
+                     (position, utcnow(), key))
+    audit(conn, user_id, "section.reorder", None, ",".join(keys))
+
+
+# -- tags and media -----------------------------------------------------------
+
+def tags_for(conn: sqlite3.Connection, item_ids: list[int]) -> dict[int, list[Tag]]:
+    if not item_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT item_tag.item_id, tag.* FROM item_tag JOIN tag ON tag.id = item_tag.tag_id"
+        f" WHERE item_tag.item_id IN ({','.join('?' * len(item_ids))})"
+        " ORDER BY tag.name", item_ids)
+    found: dict[int, list[Tag]] = {}
+    for row in rows:
+        found.setdefault(row["item_id"], []).append(
+            Tag(row["id"], row["lang"], row["name"], row["slug"]))
+    return found
+
+
+def find_tag(conn: sqlite3.Connection, lang: str, slug: str) -> Tag | None:
+    row = conn.execute("SELECT * FROM tag WHERE lang = ? AND slug = ?",
+                       (lang, slug)).fetchone()
+    return Tag(row["id"], row["lang"], row["name"], row["slug"]) if row else None
+
+
+def _set_tags(conn: sqlite3.Connection, item_id: int, lang: str,
+              names: Iterable[str]) -> None:
+    conn.execute("DELETE FROM item_tag WHERE item_id = ?", (item_id,))
+    for name in names:
+        name = " ".join(nfc(name).split())
+        slug = slugify(name, 60)
+        if not slug:
+            continue
+        conn.execute("INSERT OR IGNORE INTO tag (lang, name, slug) VALUES (?, ?, ?)",
+                     (lang, name, slug))
+        tag_id = conn.execute("SELECT id FROM tag WHERE lang = ? AND slug = ?",
+                              (lang, slug)).fetchone()[0]
+        conn.execute("INSERT OR IGNORE INTO item_tag (item_id, tag_id) VALUES (?, ?)",
+                     (item_id, tag_id))
+
+
+def get_media(conn: sqlite3.Connection, media_id: int) -> Media | None:
+    return get_media_many(conn, {media_id}).get(media_id)
+
+
+def get_media_many(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Media]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT * FROM media WHERE id IN ({','.join('?' * len(ids))})", ids)
+    return {row["id"]: Media(row["id"], row["path"], row["mime"], row["width"],
+                             row["height"], row["alt"], row["credit"]) for row in rows}
+
+
+def add_media(conn: sqlite3.Connection, *, path: str, mime: str, size: int,
+              width: int | None, height: int | None, original_name: str = "",
+              alt: str = "", credit: str = "", user_id: int | None = None) -> Media:
+    cur = conn.execute(
+        "INSERT INTO media (path, original_name, mime, width, height, bytes, alt, credit,"
+        " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (path, original_name, mime, width, height, size, nfc(alt), nfc(credit),
+         utcnow(), user_id))
+    media = get_media(conn, cur.lastrowid)
+    assert media is not None
+    return media
+
+
+# -- writing ------------------------------------------------------------------
+
+def parse_time(value: Any, field_name: str = "published_at") -> str | None:
+    """An input date or date-time as stored UTC. Without an offset, a value is
+    Asia/Ho_Chi_Minh local time; a bare date means local midnight."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise UserError(_(
+                "%(field)s “%(value)s” is not a date (YYYY-MM-DD) or an ISO 8601 "
+                "date-time.", field=field_name, value=text)) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_date(value: Any, field_name: str) -> str | None:
+    """A plain calendar date, YYYY-MM-DD (a date-time keeps its local date)."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(_("%(field)s “%(value)s” is not a date (YYYY-MM-DD).", field=field_name, value=text)) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(LOCAL_TZ)
+    return moment.date().isoformat()
+
+
+@dataclass
+class ItemInput:
+    """What a writer supplies for an item; body is HTML unless body_is_text."""
+    kind: str
+    lang: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    body_is_text: bool = False
+    section_key: str | None = None
+    tags: list[str] = field(default_factory=list)
+    published_at: Any = None
+    featured: bool = False
+    translation_group: str | None = None
+    external_id: str | None = None
+    source: str = "local"
+    source_url: str | None = None
+    attribution: str | None = None
+    byline: str = ""
+    lead_image_id: int | None = None
+    slug: str | None = None
+    document: dict[str, Any] = field(default_factory=dict)
+    procedure: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _validate(conn: sqlite3.Connection, data: ItemInput) -> tuple[int | None, str]:
+    """Check an input; returns the section id and the cleaned title."""
+    if data.kind not in KINDS:
+        raise UserError(_("Unknown kind “%(kind)s”: use one of %(kinds)s.", kind=data.kind, kinds=", ".join(KINDS)))
+    if data.lang not in LANGUAGES:
+        raise UserError(_("Unknown language “%(lang)s”: use vi, en or km.", lang=data.lang))
+    title = " ".join(nfc(data.title).split())
+    if not title:
+        raise UserError(_("The title is empty."))
+    if len(title) > 2000:
+        raise UserError(_("The title is longer than 2,000 characters."))
+    section_id = None
+    if data.section_key:
+        section = get_section(conn, data.section_key)
+        if section is None:
+            raise UserError(_("Unknown section “%(key)s”.", key=data.section_key))
+        section_id = section.id
+    if data.kind == "procedure" and not str(data.procedure.get("code") or "").strip():
+        raise UserError(_("A procedure needs a code."))
+    status = data.document.get("status")
+    if status and status not in LEGAL_STATUSES:
+        raise UserError(_("Unknown legal status “%(status)s”: use one of %(statuses)s.",
+                          status=status, statuses=", ".join(LEGAL_STATUSES)))
+    return section_id, title
+
+
+def _unique_slug(conn: sqlite3.Connection, lang: str, base: str,
+                 item_id: int | None) -> str:
+    base = base or "item"
+    candidate, n = base, 1
+    while True:
+        row = conn.execute("SELECT id FROM item WHERE lang = ? AND slug = ?",
+                           (lang, candidate)).fetchone()
+        if row is None or row["id"] == item_id:
+            return candidate
+        n += 1
+        candidate = f"{base}-{n}"
+
+
+def _base_slug(data: ItemInput, title: str) -> str:
+    if data.slug:
+        return slugify(data.slug)
+    if data.kind == "procedure":
+        code = str(data.procedure.get("code")).strip()
+        return re.sub(r"[^0-9A-Za-z.\-]+", "-", code).strip("-").lower()
+    limit = 50 if is_khmer(title) else 80
+    if data.kind in DOCUMENT_KINDS and data.document.get("number"):
+        return slugify(f"{data.document['number']} {title}", limit)
+    return slugify(title, limit)
+
+
+def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None = None,
+              user_id: int | None = None, status: str | None = None) -> Item:
+    """Create an item, or update one; keeps the search index in step.
+
+    A slug, once given, stays: addresses are printed and kept for years.
+    """
+    section_id, title = _validate(conn, data)
+    now = utcnow()
+    body = plain_to_html(data.body) if data.body_is_text else sanitize_html(data.body)
+    summary = " ".join(nfc(data.summary).split())
+    published_at = parse_time(data.published_at)
+    if status is not None and status not in STATUSES:
+        raise UserError(_("Unknown status “%(status)s”.", status=status))
+
+    values = {
+        "kind": data.kind, "lang": data.lang, "title": title, "summary": summary,
+        "body": body, "section_id": section_id, "featured": int(bool(data.featured)),
+        "translation_group": data.translation_group or None,
+        "external_id": data.external_id or None, "source": data.source,
+        "source_url": data.source_url or None, "attribution": data.attribution or None,
+        "byline": nfc(data.byline).strip(), "lead_image_id": data.lead_image_id,
+        "extra": json.dumps(data.extra, ensure_ascii=False, default=str),
+        "updated_at": now,
+    }
+    if item_id is None:
+        values |= {
+            "slug": _unique_slug(conn, data.lang, _base_slug(data, title), None),
+            "status": status or "draft", "published_at": published_at,
+            "created_at": now, "author_id": user_id,
+        }
+        columns = ", ".join(values)
+        cur = conn.execute(
+            f"INSERT INTO item ({columns}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()))
+        item_id = cur.lastrowid
+        audit(conn, user_id, "item.create", f"item:{item_id}", data.kind)
+    else:
+        current = get_item(conn, item_id)
+        if current.lang != data.lang and conn.execute(
+                "SELECT 1 FROM item WHERE lang = ? AND slug = ? AND id != ?",
+                (data.lang, current.slug, item_id)).fetchone():
+            raise ConflictError(_("An item in that language already has this address."))
+        if data.slug and slugify(data.slug) != current.slug:
+            values["slug"] = _unique_slug(conn, data.lang, slugify(data.slug), item_id)
+        if status is not None:
+            values["status"] = status
+        values["published_at"] = published_at or current.published_at
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        conn.execute(f"UPDATE item SET {assignments} WHERE id = ?",
+                     list(values.values()) + [item_id])
+        audit(conn, user_id, "item.update", f"item:{item_id}")
+
+    _set_tags(conn, item_id, data.lang, data.tags)
+    _save_kind_fields(conn, item_id, data)
+    item = get_item(conn, item_id)
+    _sync_index(conn, item)
+    return item
+
+
+def _save_kind_fields(conn: sqlite3.Connection, item_id: int, data: ItemInput) -> None:
+    if data.kind in DOCUMENT_KINDS:
+        doc = data.document
+        number = " ".join(nfc(str(doc.get("number") or "")).split()) or None
+        year = doc.get("year")
+        issued = parse_date(doc.get("issued_at"), "issued_at")
+        if year in (None, "") and issued:
+            year = int(issued[:4])
+        conn.execute(
+            "INSERT OR REPLACE INTO document (item_id, number, number_key, doc_type, issuer,"
+            " signer, issued_at, effective_at, legal_status, year)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item_id, number, number_key(number), _clean(doc.get("doc_type")),
+             _clean(doc.get("issuer")), _clean(doc.get("signer")), issued,
+             parse_date(doc.get("effective_at"), "effective_at"),
+             doc.get("status") or None, _int_or_none(year, "year")))
+    elif data.kind == "procedure":
+        proc = data.procedure
+        conn.execute(
+            "INSERT OR REPLACE INTO procedure (item_id, code, agency, authority, ministry,"
+            " field, level, applicants, steps, channels, requirements, result, legal_basis)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item_id, str(proc.get("code")).strip(), _clean(proc.get("agency")),
+             _clean(proc.get("authority")), _clean(proc.get("ministry")),
+             _clean(proc.get("field")), _clean(proc.get("level")),
+             _clean(proc.get("applicants")),
+             _json_list(proc.get("steps"), "steps", str),
+             _json_list(proc.get("channels"), "channels", dict),
+             nfc(proc.get("requirements") or "") or None,
+             nfc(proc.get("result") or "") or None,
+             _json_list(proc.get("legal_basis"), "legal_basis", str)))
+
+
+def _clean(value: Any) -> str | None:
+    text = " ".join(nfc(str(value)).split()) if value not in (None, "") else ""
+    return text or None
+
+
+def _int_or_none(value: Any, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserError(_("%(field)s “%(value)s” is not a whole number.", field=name, value=value)) from None
+
+
+def _json_list(value: Any, name: str, element: type) -> str:
+    if value in (None, ""):
+        return "[]"
+    if not isinstance(value, list) or not all(isinstance(v, element) for v in value):
+        raise UserError(_("%(field)s should be a list.", field=name))
+    if element is str:
+        value = [nfc(v) for v in value]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def set_status(conn: sqlite3.Connection, item_id: int, status: str,
+               user_id: int | None = None) -> Item:
+    """Publish or unpublish; publishing without a date stamps the current time."""
+    if status not in STATUSES:
+        raise UserError(_("Unknown status “%(status)s”.", status=status))
+    item = get_item(conn, item_id)
+    published_at = item.published_at
+    if status == "published" and not published_at:
+        published_at = utcnow()
+    conn.execute("UPDATE item SET status = ?, published_at = ?, updated_at = ? WHERE id = ?",
+                 (status, published_at, utcnow(), item_id))
+    audit(conn, user_id, f"item.{status}", f"item:{item_id}")
+    item = get_item(conn, item_id)
+    _sync_index(conn, item)
+    return item
+
+
+def link_translations(conn: sqlite3.Connection, item_id: int, other_id: int,
+                      user_id: int | None = None) -> None:
+    """Make two items language versions of one story (one item per language)."""
+    item, other = get_item(conn, item_id), get_item(conn, other_id)
+    if item.lang == other.lang:
+        raise UserError(_("A translation must be in another language."))
+    group = item.translation_group or other.translation_group or f"story-{item.id}"
+    members = {item.id, other.id}
+    for tg in {item.translation_group, other.translation_group} - {None}:
+        members |= {r["id"] for r in conn.execute(
+            "SELECT id FROM item WHERE translation_group = ?", (tg,))}
+    langs = [r["lang"] for r in conn.execute(
+        f"SELECT lang FROM item WHERE id IN ({','.join('?' * len(members))})",
+        list(members))]
+    if len(langs) != len(set(langs)):
+        raise ConflictError(_("The story already has a version in that language."))
+    conn.execute(
+        f"UPDATE item SET translation_group = ? WHERE id IN ({','.join('?' * len(members))})",
+        [group, *members])
+    audit(conn, user_id, "item.link", f"item:{item_id}", f"item:{other_id}")
+
+
+def unlink_translation(conn: sqlite3.Connection, item_id: int,
+                       user_id: int | None = None) -> None:
+    conn.execute("UPDATE item SET translation_group = NULL WHERE id = ?", (item_id,))
+    audit(conn, user_id, "item.unlink", f"item:{item_id}")
+
+
+def delete_item(conn: sqlite3.Connection, item_id: int, user_id: int | None = None) -> None:
+    get_item(conn, item_id)
+    conn.execute("DELETE FROM item WHERE id = ?", (item_id,))
+    remove_document(conn, f"item:{item_id}")
+    audit(conn, user_id, "item.delete", f"item:{item_id}")
+
+
+# -- search index -------------------------------------------------------------
+
+def _search_doc(item: Item) -> SearchDoc:
+    """What search sees of an item: its words, plus the fields people type."""
+    extra_text: list[str] = []
+    number = None
+    if item.document:
+        number = item.document.get("number")
+        extra_text += [item.document.get(k) or "" for k in ("doc_type", "issuer", "signer")]
+    if item.procedure:
+        number = item.procedure.get("code")
+        extra_text += [item.procedure.get(k) or "" for k in ("agency", "field", "level")]
+    extra_text += [tag.name for tag in item.tags]
+    body = html_to_text(item.body)
+    if extra_text:
+        body = body + "\n\n" + " · ".join(t for t in extra_text if t)
+    return SearchDoc(
+        ref=f"item:{item.id}", kind=item.kind, lang=item.lang, title=item.title,
+        url=item.url, summary=item.summary, body=body, date=item.published_at,
+        number=number, item_id=item.id, external_id=item.external_id,
+    )
+
+
+def _sync_index(conn: sqlite3.Connection, item: Item) -> None:
+    if item.is_published:
+        index_document(conn, _search_doc(item))
+    else:
+        remove_document(conn, f"item:{item.id}")
+
+
+def reindex_all(conn: sqlite3.Connection) -> int:
+    """Rebuild every published item's search entry (after a search upgrade)."""
+    count = 0
+    ids = [r["id"] for r in conn.execute("SELECT id FROM item WHERE status = 'published'")]
+    for item_id in ids:
+        _sync_index(conn, get_item(conn, item_id))
+        count += 1
+    return count
+
+
+def set_lead_image(conn: sqlite3.Connection, item_id: int, media_id: int | None,
+                   user_id: int | None = None) -> None:
+    conn.execute("UPDATE item SET lead_image_id = ?, updated_at = ? WHERE id = ?",
+                 (media_id, utcnow(), item_id))
+    audit(conn, user_id, "item.image", f"item:{item_id}", str(media_id))

@@ -1,0 +1,94 @@
+"""`portal demo`: the built-in sample site, with no set-up.
+
+The sample content (appliance/sample/) is written by the project for the
+demo; Khmer texts in it are marked as awaiting review by a Khmer speaker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sqlite3
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from . import config as config_mod
+from .content import add_media, set_lead_image
+from .db import open_sync, transaction
+from .importer import import_files
+from .server import serve
+from .site import create_site
+from .users import generate_password
+
+SAMPLE_SOURCE = "sample"
+SAMPLE_FILES = ("sections.jsonl", "articles.jsonl", "documents.jsonl",
+                "procedures.jsonl")
+
+
+def sample_paths() -> list[Path]:
+    base = resources.files("appliance.sample")
+    return [Path(str(base.joinpath(name))) for name in SAMPLE_FILES]
+
+
+def load_sample(conn: sqlite3.Connection, media_dir: Path) -> None:
+    """Import the sample content and give its stories their illustrations."""
+    summary = import_files(conn, sample_paths(), source=SAMPLE_SOURCE)
+    if summary.rejected:
+        raise RuntimeError(f"sample content has bad records: {summary.rejections[:3]}")
+    transaction(conn, _attach_images, media_dir)
+
+
+def _attach_images(conn: sqlite3.Connection, media_dir: Path) -> None:
+    from .sample.images import THEMES, draw
+
+    rows = conn.execute(
+        "SELECT id, lang, json_extract(extra, '$.image') AS theme FROM item"
+        " WHERE source = ? AND json_extract(extra, '$.image') IS NOT NULL",
+        (SAMPLE_SOURCE,)).fetchall()
+    folder = media_dir / "sample"
+    folder.mkdir(parents=True, exist_ok=True)
+    pictures: dict[str, bytes] = {}
+    made: dict[tuple[str, str], int] = {}
+    for row in rows:
+        theme, lang = row["theme"], row["lang"]
+        if theme not in THEMES:
+            continue
+        if (theme, lang) not in made:
+            # One media record per language: the alt text is in that language.
+            picture = pictures.setdefault(theme, draw(theme))
+            name = f"sample/{theme}-{lang}.jpg"
+            (media_dir / name).write_bytes(picture)
+            media = add_media(conn, path=name, mime="image/jpeg", size=len(picture),
+                              width=1200, height=675, alt=THEMES[theme].get(lang, ""))
+            made[(theme, lang)] = media.id
+        set_lead_image(conn, row["id"], made[(theme, lang)])
+
+
+def run_demo(port: int = 8080, host: str = "localhost", data: str | None = None) -> None:
+    if data:
+        data_dir = Path(data).expanduser().resolve()
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="portal-demo-"))
+        atexit.register(shutil.rmtree, data_dir, True)
+
+    password = None
+    if not (data_dir / config_mod.CONFIG_FILE).exists():
+        password = generate_password()
+        base_url = f"http://{host}:{port}"
+        create_site(data_dir, "admin", password,
+                    overrides={"site.base_url": base_url, "server.port": port})
+        cfg = config_mod.load(data_dir)
+        conn = open_sync(cfg.database_path)
+        try:
+            load_sample(conn, cfg.media_dir)
+        finally:
+            conn.close()
+    cfg = config_mod.load(data_dir)
+    login = (f"user admin, password {password}" if password
+             else "the administrator account you created earlier")
+    banner = (f"Sample portal running at http://{host}:{port}/\n"
+              f"Newsroom: http://{host}:{port}/admin ({login})\n"
+              f"Data: {data_dir}{'' if data else ' (temporary, removed on exit)'}\n"
+              "Press Ctrl+C to stop.")
+    serve(cfg, host=host, port=port, banner=banner)

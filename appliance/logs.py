@@ -1,0 +1,84 @@
+"""Logging: named loggers per part, fields rather than prose, no personal data.
+
+Loggers: portal.access (one line per request), portal.app, portal.db,
+portal.web, portal.newsroom, portal.search, portal.feeds, portal.import.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from aiohttp.abc import AbstractAccessLogger
+
+# Attributes every LogRecord has; anything else was passed as `extra` fields.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD}
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+        fields = " ".join(f"{k}={v}" for k, v in _fields(record).items())
+        line = f"{stamp} {record.levelname} {record.name}: {record.getMessage()}"
+        if fields:
+            line += " " + fields
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_fields(record),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def setup(level: str = "INFO", fmt: str = "text", stream=None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger("portal")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    # aiohttp's own loggers report real faults; keep them, at WARNING.
+    aio = logging.getLogger("aiohttp")
+    aio.handlers[:] = [handler]
+    aio.setLevel(logging.WARNING)
+    aio.propagate = False
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: method, path without query, status, size, time.
+
+    The client address, query string, cookies and user agent are left out on
+    purpose: they can identify citizens and are not needed to run the site.
+    """
+
+    def log(self, request, response, time: float) -> None:
+        self.logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "bytes": response.body_length,
+                "ms": round(time * 1000, 1),
+            },
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)

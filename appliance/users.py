@@ -1,0 +1,137 @@
+"""Staff accounts: roles, argon2 password hashes, add/list/disable, login checks."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .audit import audit
+from .db import utcnow
+from .i18n import gettext as _
+from .errors import ConflictError, NotFoundError, UserError
+
+ROLES = ("contributor", "reporter", "editor", "section-editor", "editor-in-chief",
+         "admin")
+MIN_PASSWORD_LENGTH = 10
+_USERNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,39}$")
+
+_hasher = PasswordHasher()
+# Verifying against this keeps failed logins for unknown names as slow as
+# those for known names, so timing does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    disabled: bool
+    created_at: str
+    last_login_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "User":
+        return cls(row["id"], row["username"], row["display_name"], row["role"],
+                   bool(row["disabled"]), row["created_at"], row["last_login_at"])
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+def check_username(name: str) -> str:
+    if not _USERNAME.match(name or ""):
+        raise UserError(_("Invalid user name “%(name)s”: use 2 to 40 letters, digits, "
+                          "dots, underscores or hyphens.", name=name))
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(_("Unknown role “%(role)s”: choose one of %(roles)s.", role=role, roles=", ".join(ROLES)))
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(_("The password is too short: use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+    return password
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def add_user(conn: sqlite3.Connection, username: str, role: str, password: str,
+             display_name: str = "") -> User:
+    check_username(username)
+    check_role(role)
+    check_password(password)
+    if conn.execute("SELECT 1 FROM user WHERE username = ?", (username,)).fetchone():
+        raise ConflictError(_("User “%(name)s” already exists.", name=username))
+    cur = conn.execute(
+        "INSERT INTO user (username, display_name, role, password_hash, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (username, display_name, role, _hasher.hash(password), utcnow()),
+    )
+    audit(conn, None, "user.add", f"user:{cur.lastrowid}", role)
+    return get_user(conn, cur.lastrowid)
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> User:
+    row = conn.execute("SELECT * FROM user WHERE id = ?", (user_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(_("No user with id %(id)s.", id=user_id))
+    return User.from_row(row)
+
+
+def find_user(conn: sqlite3.Connection, username: str) -> User:
+    row = conn.execute("SELECT * FROM user WHERE username = ?", (username,)).fetchone()
+    if row is None:
+        raise NotFoundError(_("No user named “%(name)s”.", name=username))
+    return User.from_row(row)
+
+
+def list_users(conn: sqlite3.Connection) -> list[User]:
+    rows = conn.execute("SELECT * FROM user ORDER BY username COLLATE NOCASE")
+    return [User.from_row(row) for row in rows]
+
+
+def disable_user(conn: sqlite3.Connection, username: str) -> User:
+    user = find_user(conn, username)
+    conn.execute("UPDATE user SET disabled = 1 WHERE id = ?", (user.id,))
+    audit(conn, None, "user.disable", f"user:{user.id}")
+    return find_user(conn, username)
+
+
+def set_password(conn: sqlite3.Connection, username: str, password: str) -> None:
+    user = find_user(conn, check_username(username))
+    conn.execute("UPDATE user SET password_hash = ? WHERE id = ?",
+                 (_hasher.hash(check_password(password)), user.id))
+    audit(conn, None, "user.password", f"user:{user.id}")
+
+
+def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
+    """The user when the name and password match an enabled account, else None."""
+    row = conn.execute("SELECT * FROM user WHERE username = ?",
+                       (username or "",)).fetchone()
+    stored = row["password_hash"] if row else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or row["disabled"]:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        conn.execute("UPDATE user SET password_hash = ? WHERE id = ?",
+                     (_hasher.hash(password), row["id"]))
+    conn.execute("UPDATE user SET last_login_at = ? WHERE id = ?", (utcnow(), row["id"]))
+    return get_user(conn, row["id"])
+

@@ -1,0 +1,166 @@
+"""The `portal` command as operators use it: in-process for speed, and as a
+real process for serving and for the one-line error contract."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from appliance.cli import main
+from tests.conftest import ADMIN_PASSWORD
+
+PORTAL = [sys.executable, "-m", "appliance.cli"]
+
+
+def run(capsys, *argv, env=None):
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse exits on bad usage
+        code = exc.code
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> bool:
+    return len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_init_prints_a_generated_password_once(tmp_path, capsys):
+    code, out, err = run(capsys, "init", "--data", str(tmp_path / "s"))
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("password"))
+    password = line.rsplit(" ", 1)[1]
+    assert len(password) >= 12
+    code, out, _ = run(capsys, "user", "list", "--data", str(tmp_path / "s"))
+    assert "admin" in out and "active" in out
+
+
+def test_init_takes_the_password_from_the_environment(tmp_path, capsys):
+    code, out, _ = run(capsys, "init", "--data", str(tmp_path / "s"), "--admin-user", "root2",
+                       env={"PORTAL_ADMIN_PASSWORD": "from-the-environment"})
+    assert code == 0 and "shown once" not in out
+    assert "from-the-environment" not in out
+    assert "administrator: root2" in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["init", "--data", "{site}"], "already exists"),
+    (["init", "--data", "{new}", "--admin-password", "short"], "too short"),
+    (["init", "--data", "{new}", "--admin-user", "bad name!"], "user name"),
+    (["user", "add", "bob", "--role", "boss", "--data", "{site}"], "boss"),
+    (["user", "add", "bob", "--role", "editor", "--password", "x", "--data", "{site}"],
+     "too short"),
+    (["user", "add", "admin", "--role", "editor", "--password", "long-enough-pw",
+      "--data", "{site}"], "already exists"),
+    (["user", "disable", "nobody", "--data", "{site}"], "nobody"),
+    (["user", "list", "--data", "{new}"], "portal init"),
+    (["import", "jsonl", "{new}/missing.jsonl", "--data", "{site}"], "no such file"),
+    (["serve", "--data", "{site}", "--port", "http"], "invalid int"),
+    (["frobnicate"], "invalid choice"),
+    (["user", "add", "bob", "--data", "{site}"], "--role"),
+])
+def test_bad_input_is_one_line_and_non_zero(tmp_path, data_dir, capsys, argv, words):
+    argv = [a.format(site=data_dir, new=tmp_path / "new") for a in argv]
+    code, _out, err = run(capsys, *argv)
+    assert code != 0
+    assert one_line_error(err), err
+    assert words in err
+
+
+def test_user_add_list_disable(data_dir, capsys):
+    code, out, _ = run(capsys, "user", "add", "bientap", "--role", "editor",
+                       "--data", str(data_dir), env={"PORTAL_PASSWORD": "mat-khau-dai-du"})
+    assert code == 0 and "bientap (editor)" in out
+    code, out, _ = run(capsys, "user", "disable", "bientap", "--data", str(data_dir))
+    assert code == 0
+    code, out, _ = run(capsys, "user", "list", "--data", str(data_dir))
+    row = next(line for line in out.splitlines() if line.startswith("bientap"))
+    assert "editor" in row and "disabled" in row
+
+
+def test_data_directory_from_the_environment(data_dir, capsys):
+    code, out, _ = run(capsys, "user", "list", env={"PORTAL_DATA": str(data_dir)})
+    assert code == 0 and "admin" in out
+
+
+def test_import_reports_file_line_and_summary(data_dir, tmp_path, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps({"external_id": "x1", "kind": "article", "lang": "vi", "title": "Tin"})
+        + "\n" + json.dumps({"external_id": "x2", "kind": "article", "lang": "vi",
+                             "title": ""}) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "jsonl", str(path), "--data", str(data_dir))
+    assert code == 0
+    assert f"{path}:2: " in err
+    assert "1 created, 0 updated, 1 rejected" in out
+
+
+def test_errors_in_a_real_process_have_no_traceback(tmp_path):
+    result = subprocess.run(PORTAL + ["user", "list", "--data", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert one_line_error(result.stderr) and "portal init" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> bytes:
+    """Poll until the server answers; fail at once if it died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError:
+            if process.poll() is not None:
+                _out, err = process.communicate()
+                raise AssertionError(f"the server exited: {err[-2000:]}") from None
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_runs_on_a_real_port_and_stops_cleanly_on_sigterm(data_dir):
+    port = free_port()
+    process = subprocess.Popen(
+        PORTAL + ["serve", "--data", str(data_dir), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        health = json.loads(wait_for(f"http://127.0.0.1:{port}/healthz", process))
+        assert health["status"] == "ok" and health["schema"] >= 2
+        home = wait_for(f"http://127.0.0.1:{port}/vi/", process).decode()
+        assert '<html lang="vi"' in home
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert f"serving http://localhost:{port}/" in out
+    access = [line for line in err.splitlines() if "portal.access" in line]
+    assert any("path=/healthz" in line and "status=200" in line and "ms=" in line
+               for line in access)
+    assert "127.0.0.1" not in "\n".join(access)  # no client addresses in the log
+    assert "database closed" in err
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "version")
+    assert code == 0 and out.startswith("portal ")
