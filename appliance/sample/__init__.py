@@ -1,0 +1,1 @@
+"""The built-in sample site: fictional An Giang portal content for `portal demo`."""
