@@ -120,7 +120,13 @@ def _setup_templates(app: web.Application, config: Config) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # Jinja's newstyle callables substitute (and escape) the variables themselves,
+    # so they get the bare translations.
+    env.install_gettext_callables(
+        lambda message: i18n.translations(i18n.current_language()).ugettext(message),
+        lambda singular, plural, n: i18n.translations(
+            i18n.current_language()).ungettext(singular, plural, n),
+        newstyle=True)
     env.globals.update(
         config=config,
         format_date=i18n.format_date,
@@ -235,7 +241,8 @@ def _error_response(request: web.Request, status: int, detail: str | None,
         response = aiohttp_jinja2.render_template(
             "web/error.html", request,
             {"status": status, "title": i18n.gettext(title),
-             "message": i18n.gettext(message), "lang": i18n.current_language()},
+             "message": i18n.gettext(message), "lang": i18n.current_language(),
+             "detail": detail if status < 500 else None},
             status=status)
     except Exception:
         log.exception("error page failed to render")

@@ -616,12 +616,16 @@ def _unique_slug(conn: sqlite3.Connection, lang: str, base: str,
         candidate = f"{base}-{n}"
 
 
+def procedure_slug(code: str) -> str:
+    """A procedure's address part is its code, as printed (`1.000178`)."""
+    return re.sub(r"[^0-9A-Za-z.\-]+", "-", code.strip()).strip("-").lower()
+
+
 def _base_slug(data: ItemInput, title: str) -> str:
     if data.slug:
         return slugify(data.slug)
     if data.kind == "procedure":
-        code = str(data.procedure.get("code")).strip()
-        return re.sub(r"[^0-9A-Za-z.\-]+", "-", code).strip("-").lower()
+        return procedure_slug(str(data.procedure.get("code")))
     limit = 50 if is_khmer(title) else 80
     if data.kind in DOCUMENT_KINDS and data.document.get("number"):
         return slugify(f"{data.document['number']} {title}", limit)
