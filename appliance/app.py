@@ -14,10 +14,10 @@ import hashlib
 import importlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiohttp_jinja2
 import jinja2

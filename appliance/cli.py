@@ -13,10 +13,12 @@ import os
 import sqlite3
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NoReturn
+from typing import NoReturn
 
-from . import __version__, config as config_mod, i18n, logs
+from . import __version__, i18n, logs
+from . import config as config_mod
 from .errors import UserError
 
 log = logging.getLogger("portal.cli")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
 
 from search.index import SearchDoc, index_document, remove_document
 
@@ -23,8 +24,15 @@ from .db import utcnow
 from .errors import ConflictError, NotFoundError, UserError
 from .i18n import LANGUAGES, LOCAL_TZ
 from .i18n import gettext as _
-from .text import (html_to_text, is_khmer, nfc, number_key, plain_to_html,
-                   sanitize_html, slugify)
+from .text import (
+    html_to_text,
+    is_khmer,
+    nfc,
+    number_key,
+    plain_to_html,
+    sanitize_html,
+    slugify,
+)
 
 KINDS = ("article", "disclosure", "directive", "legal_document", "procedure",
          "public_service")
@@ -62,7 +70,7 @@ class Section:
         return self.names.get(lang) or self.names.get("vi") or self.key
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Section":
+    def from_row(cls, row: sqlite3.Row) -> Section:
         return cls(row["id"], row["key"], json.loads(row["names"]), row["position"])
 
 
@@ -532,7 +540,7 @@ def parse_time(value: Any, field_name: str = "published_at") -> str | None:
                 "date-time.", field=field_name, value=text)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_date(value: Any, field_name: str) -> str | None:

@@ -7,6 +7,7 @@ demo; Khmer texts in it are marked as awaiting review by a Khmer speaker.
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import sqlite3
 import tempfile
@@ -39,8 +40,16 @@ def load_sample(conn: sqlite3.Connection, media_dir: Path) -> None:
     transaction(conn, _attach_images, media_dir)
 
 
+@functools.cache
+def _picture(theme: str) -> bytes:
+    """Drawing takes a while; a process draws each illustration once."""
+    from .sample.images import draw
+
+    return draw(theme)
+
+
 def _attach_images(conn: sqlite3.Connection, media_dir: Path) -> None:
-    from .sample.images import THEMES, draw
+    from .sample.images import THEMES
 
     rows = conn.execute(
         "SELECT id, lang, json_extract(extra, '$.image') AS theme FROM item"
@@ -48,7 +57,6 @@ def _attach_images(conn: sqlite3.Connection, media_dir: Path) -> None:
         (SAMPLE_SOURCE,)).fetchall()
     folder = media_dir / "sample"
     folder.mkdir(parents=True, exist_ok=True)
-    pictures: dict[str, bytes] = {}
     made: dict[tuple[str, str], int] = {}
     for row in rows:
         theme, lang = row["theme"], row["lang"]
@@ -56,7 +64,7 @@ def _attach_images(conn: sqlite3.Connection, media_dir: Path) -> None:
             continue
         if (theme, lang) not in made:
             # One media record per language: the alt text is in that language.
-            picture = pictures.setdefault(theme, draw(theme))
+            picture = _picture(theme)
             name = f"sample/{theme}-{lang}.jpg"
             (media_dir / name).write_bytes(picture)
             media = add_media(conn, path=name, mime="image/jpeg", size=len(picture),

@@ -9,12 +9,12 @@ into one set of translations per language, so parts never edit a shared file.
 from __future__ import annotations
 
 import contextvars
+import importlib.util
 import io
 import logging
-from datetime import date, datetime, timezone
-import importlib.util
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
@@ -140,7 +140,7 @@ def parse_stored(value: str | datetime | date | None) -> datetime | date | None:
         return date.fromisoformat(value)
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -157,7 +157,7 @@ def format_date(value: str | datetime | date | None, style: str = "short",
     return _babel_date(moment, pattern, locale=lang)
 
 
-def format_number(value: int | float, lang: str | None = None) -> str:
+def format_number(value: float, lang: str | None = None) -> str:
     return format_decimal(value, locale=lang or _current.get())
 
 

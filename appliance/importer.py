@@ -12,9 +12,10 @@ import gzip
 import json
 import logging
 import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import content
 from .errors import UserError
@@ -169,8 +170,8 @@ def import_files(conn: sqlite3.Connection, paths: list[Path], *,
     for sections_pass in (True, False):
         for path in paths:
             _import_pass(conn, path, sections_pass, summary, reject, source)
-    log.info("import finished", extra={"files": len(paths), "created": summary.created,
-             "updated": summary.updated, "rejected": summary.rejected})
+    log.info("import finished", extra={"files": len(paths), "items_created": summary.created,
+             "items_updated": summary.updated, "items_rejected": summary.rejected})
     return summary
 
 

@@ -6,7 +6,7 @@ import hmac
 import secrets
 import time
 from collections import deque
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp_session import Session, get_session

@@ -86,7 +86,7 @@ def plain_to_html(text: str | None) -> str:
     return "\n".join(out)
 
 
-_BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|blockquote|tr|table|ul|ol)>|<br\s*/?>", re.I)
+_BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|blockquote|tr|table|ul|ol)>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
 

@@ -12,8 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .audit import audit
 from .db import utcnow
-from .i18n import gettext as _
 from .errors import ConflictError, NotFoundError, UserError
+from .i18n import gettext as _
 
 ROLES = ("contributor", "reporter", "editor", "section-editor", "editor-in-chief",
          "admin")
@@ -37,7 +37,7 @@ class User:
     last_login_at: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "User":
+    def from_row(cls, row: sqlite3.Row) -> User:
         return cls(row["id"], row["username"], row["display_name"], row["role"],
                    bool(row["disabled"]), row["created_at"], row["last_login_at"])
 

@@ -28,13 +28,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from appliance import config as config_mod  # noqa: E402
-from appliance.db import open_sync  # noqa: E402
-from appliance.importer import import_files  # noqa: E402
-from appliance.site import create_site  # noqa: E402
+from appliance import config as config_mod
+from appliance.db import open_sync
+from appliance.importer import import_files
+from appliance.site import create_site
 
 CORPUS_FILES = ("sections.jsonl", "news-vi.jsonl", "trilingual.jsonl", "laws.jsonl.gz",
                 "legal-refs.jsonl", "procedures.jsonl.gz")

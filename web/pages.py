@@ -7,7 +7,8 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 import aiohttp_jinja2
@@ -154,7 +155,7 @@ class Pagination:
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
-    def check(self) -> "Pagination":
+    def check(self) -> Pagination:
         """A page past the last one does not exist."""
         if self.page > self.pages:
             raise web.HTTPNotFound()

@@ -89,11 +89,9 @@ async def procedure(request: web.Request) -> web.Response:
     data = await db.read(_procedure_page, lang, code)
     if data is None:
         # A code typed as printed (upper case, spaces) still finds its page.
-        if content.procedure_slug(code) != code:
-            if await db.read(find_shown, lang, content.procedure_slug(code), ("procedure",)):
-                raise web.HTTPMovedPermanently(
-                    f"/{lang}/procedures/{content.procedure_slug(code)}"
-                )
+        slug = content.procedure_slug(code)
+        if slug != code and await db.read(find_shown, lang, slug, ("procedure",)):
+            raise web.HTTPMovedPermanently(f"/{lang}/procedures/{slug}")
         raise web.HTTPNotFound()
 
     item, translations = data["item"], data["translations"]

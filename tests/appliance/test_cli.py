@@ -9,12 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from appliance.cli import main
-from tests.conftest import ADMIN_PASSWORD
 
 PORTAL = [sys.executable, "-m", "appliance.cli"]
 

@@ -1,6 +1,8 @@
 import asyncio
 import sqlite3
 
+import pytest
+
 from appliance import content
 from appliance.db import Database, latest_schema, migrate, open_sync, schema_version
 
@@ -49,10 +51,8 @@ async def test_a_failed_write_changes_nothing(config):
             conn.execute("INSERT INTO tag (lang, name, slug) VALUES ('vi', 'a', 'a')")
             raise sqlite3.IntegrityError("boom")
 
-        try:
+        with pytest.raises(sqlite3.IntegrityError):
             await db.write(half_done)
-        except sqlite3.IntegrityError:
-            pass
         rows = await db.fetchall("SELECT * FROM tag")
         assert rows == []
     finally:

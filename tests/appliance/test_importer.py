@@ -20,7 +20,7 @@ SECTION = {"external_id": "kinh-te", "kind": "section", "lang": "vi", "title": "
 def article(n, **extra):
     return {"external_id": f"a{n}", "kind": "article", "lang": "vi",
             "title": f"Tin số {n}", "body": "Đoạn một\n\nĐoạn hai", "section": "kinh-te",
-            "published_at": "2026-11-0{}".format(n % 9 + 1), **extra}
+            "published_at": f"2026-11-0{n % 9 + 1}", **extra}
 
 
 def test_import_creates_then_updates_by_external_id(tmp_path, conn):

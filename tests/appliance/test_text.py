@@ -1,7 +1,14 @@
 import pytest
 
-from appliance.text import (fold, html_to_text, number_key, plain_to_html,
-                            sanitize_html, slugify, truncate)
+from appliance.text import (
+    fold,
+    html_to_text,
+    number_key,
+    plain_to_html,
+    sanitize_html,
+    slugify,
+    truncate,
+)
 
 
 @pytest.mark.parametrize("text, expected", [
