@@ -25,6 +25,7 @@ from .errors import ConflictError, NotFoundError, UserError
 from .i18n import LANGUAGES, LOCAL_TZ
 from .i18n import gettext as _
 from .text import (
+    fold,
     html_to_text,
     is_khmer,
     nfc,
@@ -392,6 +393,63 @@ def list_kind(conn: sqlite3.Connection, table: str, *, filters: dict[str, Any],
     return items, total
 
 
+@dataclass(frozen=True)
+class StaffFilter:
+    """What staff narrow the newsroom's item list by; every status is shown."""
+    lang: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    section_key: str | None = None
+    title: str | None = None
+    exclude_id: int | None = None
+
+
+def _staff_where(conn: sqlite3.Connection, filters: StaffFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("lang", filters.lang), ("kind", filters.kind),
+                          ("status", filters.status)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if filters.section_key:
+        section = get_section(conn, filters.section_key)
+        clauses.append("section_id = ?")
+        params.append(section.id if section else -1)
+    if filters.exclude_id is not None:
+        clauses.append("id != ?")
+        params.append(filters.exclude_id)
+    if filters.title and filters.title.strip():
+        # Folded on both sides, so "ubnd tinh" finds "UBND tỉnh". It scans the
+        # titles, which is fine for staff lists; readers use the search index.
+        clauses.append("instr(fold_lower(title), ?) > 0")
+        params.append(fold(" ".join(filters.title.split())).lower())
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def staff_listing(conn: sqlite3.Connection, filters: StaffFilter, *, limit: int,
+                  offset: int) -> tuple[list[Item], int]:
+    """Items of any status matching the filters, newest changed first, and the
+    number that match in all."""
+    where, params = _staff_where(conn, filters)
+    total = conn.execute(f"SELECT count(*) FROM item{where}", params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT id FROM item{where} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+        params + [limit, offset]).fetchall()
+    return [get_item(conn, row["id"]) for row in rows], total
+
+
+def status_counts(conn: sqlite3.Connection,
+                  languages: list[str]) -> dict[str, dict[str, int]]:
+    """How many items each status holds, per language."""
+    counts = {status: dict.fromkeys(languages, 0) for status in STATUSES}
+    for row in conn.execute("SELECT status, lang, count(*) AS n FROM item"
+                            " GROUP BY status, lang"):
+        if row["status"] in counts and row["lang"] in languages:
+            counts[row["status"]][row["lang"]] = row["n"]
+    return counts
+
+
 # -- sections -----------------------------------------------------------------
 
 def list_sections(conn: sqlite3.Connection) -> list[Section]:
@@ -504,6 +562,15 @@ def get_media_many(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Me
         f"SELECT * FROM media WHERE id IN ({','.join('?' * len(ids))})", ids)
     return {row["id"]: Media(row["id"], row["path"], row["mime"], row["width"],
                              row["height"], row["alt"], row["credit"]) for row in rows}
+
+
+def recent_media(conn: sqlite3.Connection, limit: int = 12) -> list[Media]:
+    """The latest images, newest first, for the lead-image picker."""
+    ids = [row["id"] for row in conn.execute(
+        "SELECT id FROM media WHERE mime LIKE 'image/%' ORDER BY id DESC LIMIT ?",
+        (limit,))]
+    found = get_media_many(conn, ids)
+    return [found[i] for i in ids if i in found]
 
 
 def add_media(conn: sqlite3.Connection, *, path: str, mime: str, size: int,

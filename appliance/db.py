@@ -14,6 +14,7 @@ the command line calls them directly. One implementation serves both.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import importlib
 import logging
@@ -41,12 +42,19 @@ def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _fold_lower(text: str | None) -> str:
+    from .text import fold
+
+    return fold(text).lower()
+
+
 def _register_functions(conn: sqlite3.Connection) -> None:
     # The search part's functions are used by its index triggers, so every
     # connection that may write needs them, not only the server's.
     from search.textform import register_functions
 
     register_functions(conn)
+    conn.create_function("fold_lower", 1, _fold_lower, deterministic=True)
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -220,8 +228,7 @@ class Database:
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run fn(conn, *args, **kwargs) on a free reader, in one read transaction."""
-        if kwargs:
-            fn = functools.partial(fn, **kwargs)
+        fn = _in_caller_context(fn, kwargs)
         reader = await self._readers.get()
         try:
             return await reader.run(_snapshot, fn, *args)
@@ -231,8 +238,7 @@ class Database:
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run fn(conn, *args, **kwargs) in a write transaction; writes are serialised."""
         assert self._writer is not None, "database is not open"
-        if kwargs:
-            fn = functools.partial(fn, **kwargs)
+        fn = _in_caller_context(fn, kwargs)
         async with self._write_lock:
             try:
                 return await self._writer.run(transaction, fn, *args)
@@ -259,6 +265,16 @@ class Database:
 
     async def schema(self) -> int:
         return await self.read(schema_version)
+
+
+def _in_caller_context(fn: Callable[..., T], kwargs: dict[str, Any]) -> Callable[..., T]:
+    """fn with its keyword arguments, run in a copy of the caller's context.
+
+    The database threads do not inherit context variables; without this a
+    message made in a data function (a UserError from the content store)
+    would come out in the default language instead of the request's.
+    """
+    return functools.partial(contextvars.copy_context().run, fn, **kwargs)
 
 
 def _data_version(conn: sqlite3.Connection) -> int:

@@ -7,14 +7,24 @@ import os
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from appliance import config as config_mod
+from appliance import users
 from appliance.app import create_app
 from appliance.db import open_sync
 from appliance.site import create_site
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch):
+    """Real argon2, with the cost turned down: the production setting spends a
+    third of a second per hash on purpose, and tests sign in a lot."""
+    monkeypatch.setattr(
+        users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ CREATE UNIQUE INDEX item_source_external ON item (source, external_id)
 CREATE INDEX item_listing ON item (status, lang, kind, published_at DESC);
 CREATE INDEX item_section ON item (section_id, status, lang, published_at DESC);
 CREATE INDEX item_translation ON item (translation_group) WHERE translation_group IS NOT NULL;
+CREATE INDEX item_updated ON item (updated_at DESC);
 
 CREATE TABLE document (
     item_id      INTEGER PRIMARY KEY REFERENCES item(id) ON DELETE CASCADE,

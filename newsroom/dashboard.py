@@ -1,0 +1,78 @@
+"""The newsroom's front page: how much is where, what changed, who did what.
+
+GET /admin/
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from appliance import audit, content
+from appliance.app import CONFIG
+from appliance.errors import NotFoundError
+from appliance.i18n import current_language
+from appliance.users import list_users
+
+from .pages import read, render, signed_in
+from .permissions import require
+
+RECENT_ITEMS = 8
+RECENT_ENTRIES = 12
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit line, ready to show."""
+
+    at: str
+    who: str | None
+    action: str
+    target: str | None
+    kind: str  # what the target is: item, section, user, ...
+    item: content.Item | None  # the item, when the target is one that still exists
+
+
+def dashboard_data(conn: sqlite3.Connection, languages: list[str]) -> dict:
+    items, total = content.staff_listing(
+        conn, content.StaffFilter(), limit=RECENT_ITEMS, offset=0
+    )
+    sections = content.list_sections(conn)
+    return {
+        "counts": content.status_counts(conn, languages),
+        "recent": items,
+        "total": total,
+        "entries": [
+            _entry(conn, row, sections) for row in audit.recent(conn, RECENT_ENTRIES)
+        ],
+        "authors": {user.id: user.label for user in list_users(conn)},
+    }
+
+
+def _entry(
+    conn: sqlite3.Connection, row: sqlite3.Row, sections: list[content.Section]
+) -> Entry:
+    kind, _sep, ref = (row["target"] or "").partition(":")
+    target, item = None, None
+    if kind == "item" and ref.isascii() and ref.isdigit():
+        try:
+            item = content.get_item(conn, int(ref))
+            target = item.title
+        except NotFoundError:
+            target = f"#{ref}"
+    elif kind == "section":
+        # The trail names new sections by key and changed ones by id.
+        found = [s for s in sections if ref in (s.key, str(s.id))]
+        target = found[0].name(current_language()) if found else ref
+    return Entry(row["at"], row["username"], row["action"], target, kind, item)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    require(signed_in(request), "dashboard.view")
+    languages = list(
+        dict.fromkeys(request.config_dict[CONFIG].languages + ["vi", "en", "km"])
+    )
+    data = await read(request, dashboard_data, languages)
+    return await render(request, "dashboard.html", data | {"languages": languages})

@@ -1,0 +1,165 @@
+"""The newsroom's writes, each run in one database transaction.
+
+Permissions are checked here, against the item as stored inside the same
+transaction, so what is checked is what is changed. Every function takes the
+acting user and leaves its trace in the audit trail through the content store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from appliance import content
+from appliance.content import Item, Media
+from appliance.errors import ConflictError, NotFoundError, UserError
+from appliance.i18n import gettext as _
+from appliance.users import User
+
+from . import workflow
+from .forms import EDITABLE_KINDS, ArticleForm, SectionForm
+from .media import Picture
+from .pages import as_id
+from .permissions import require
+
+
+def save_article(
+    conn: sqlite3.Connection,
+    form: ArticleForm,
+    item_id: int | None,
+    user: User,
+    publish: bool = False,
+) -> Item:
+    """Create or update an article; link it as a translation and publish it
+    when asked."""
+    current = content.get_item(conn, item_id) if item_id is not None else None
+    if current is None:
+        require(user, "item.create")
+    else:
+        require(user, "item.edit", current)
+        _check_editable(current, form)
+    image_id = as_id(form.lead_image)
+    if image_id is not None and content.get_media(conn, image_id) is None:
+        raise UserError(_("The chosen image no longer exists. Choose another one."))
+
+    item = content.save_item(
+        conn, form.to_input(current), item_id=item_id, user_id=user.id
+    )
+    source_id = as_id(form.translation_of)
+    if current is None and source_id is not None:
+        source = _translation_source(conn, source_id, item.lang)
+        require(user, "item.link", item)
+        content.link_translations(conn, item.id, source.id, user.id)
+    if publish:
+        item = workflow.transition(conn, item.id, "publish", user)
+    return content.get_item(conn, item.id)
+
+
+def _check_editable(current: Item, form: ArticleForm) -> None:
+    if current.kind not in EDITABLE_KINDS:
+        raise UserError(
+            _(
+                "This kind of item is kept up to date by import and "
+                "cannot be edited here."
+            )
+        )
+    # Two people editing one item: the second save must not silently erase
+    # the first. (Locking arrives with the editorial workflow.)
+    if form.version and form.version != current.updated_at:
+        raise ConflictError(
+            _(
+                "Someone changed this item after you opened it. Copy your changes, "
+                "reload the page and apply them again."
+            )
+        )
+
+
+def _translation_source(conn: sqlite3.Connection, source_id: int, lang: str) -> Item:
+    try:
+        source = content.get_item(conn, source_id)
+    except NotFoundError:
+        raise UserError(_("The item to translate no longer exists.")) from None
+    if source.lang == lang:
+        raise UserError(_("A translation must be in another language."))
+    return source
+
+
+def add_media(
+    conn: sqlite3.Connection,
+    path: str,
+    picture: Picture,
+    original_name: str,
+    alt: str,
+    credit: str,
+    user: User,
+) -> Media:
+    require(user, "media.upload")
+    return content.add_media(
+        conn,
+        path=path,
+        mime=picture.mime,
+        size=len(picture.data),
+        width=picture.width,
+        height=picture.height,
+        original_name=original_name[:200],
+        alt=alt[:500],
+        credit=credit[:200],
+        user_id=user.id,
+    )
+
+
+def move(conn: sqlite3.Connection, item_id: int, name: str, user: User) -> Item:
+    return workflow.transition(conn, item_id, name, user)
+
+
+def link(conn: sqlite3.Connection, item_id: int, other_id: int, user: User) -> None:
+    item = content.get_item(conn, item_id)
+    require(user, "item.link", item)
+    if other_id == item_id:
+        raise UserError(_("An item cannot be a translation of itself."))
+    try:
+        content.get_item(conn, other_id)
+    except NotFoundError:
+        raise UserError(_("There is no item number %(id)s.", id=other_id)) from None
+    content.link_translations(conn, item_id, other_id, user.id)
+
+
+def unlink(conn: sqlite3.Connection, item_id: int, user: User) -> None:
+    item = content.get_item(conn, item_id)
+    require(user, "item.link", item)
+    content.unlink_translation(conn, item_id, user.id)
+
+
+# -- sections -----------------------------------------------------------------
+
+
+def add_section(conn: sqlite3.Connection, form: SectionForm, user: User) -> None:
+    require(user, "section.manage")
+    if content.get_section(conn, form.key) is not None:
+        raise ConflictError(
+            _("A section with the key “%(key)s” already exists.", key=form.key)
+        )
+    content.save_section(conn, form.key, form.names, user_id=user.id)
+
+
+def rename_section(conn: sqlite3.Connection, form: SectionForm, user: User) -> None:
+    require(user, "section.manage")
+    if content.get_section(conn, form.key) is None:
+        raise NotFoundError(_("There is no section “%(key)s”.", key=form.key))
+    content.save_section(conn, form.key, form.names, user_id=user.id)
+
+
+def move_section(
+    conn: sqlite3.Connection, key: str, direction: str, user: User
+) -> None:
+    """Swap a section with its neighbour above or below."""
+    require(user, "section.manage")
+    keys = [section.key for section in content.list_sections(conn)]
+    if key not in keys:
+        raise NotFoundError(_("There is no section “%(key)s”.", key=key))
+    if direction not in ("up", "down"):
+        raise UserError(_("Move a section up or down."))
+    index = keys.index(key)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(keys):
+        keys[index], keys[other] = keys[other], keys[index]
+        content.reorder_sections(conn, keys, user.id)

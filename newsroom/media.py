@@ -1,0 +1,165 @@
+"""Image uploads: check, clean and store a picture for an article.
+
+Every upload is decoded and written again from its pixels alone. That proves
+it is an image, caps its size for the web, and drops everything else in the
+file: EXIF (with the camera's GPS position and serial number), XMP, comments
+and any bytes smuggled after the picture. Only the colour profile is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from appliance.errors import UserError
+from appliance.i18n import LOCAL_TZ, format_number
+from appliance.i18n import gettext as _
+
+# Pillow format name -> (MIME type, file extension).
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+MAX_SIDE = 2000
+# Far above any camera's output; refuses decompression bombs before decoding.
+MAX_PIXELS = 60_000_000
+_SAVE_OPTIONS = {
+    "JPEG": {"quality": 85, "optimize": True, "progressive": True},
+    "PNG": {},
+    "WEBP": {"quality": 85, "method": 4},
+}
+
+
+@dataclass(frozen=True)
+class Picture:
+    data: bytes
+    mime: str
+    extension: str
+    width: int
+    height: int
+
+
+def prepare_image(raw: bytes, max_bytes: int) -> Picture:
+    """Check an uploaded file and return it cleaned and resized; UserError when
+    it is empty, too large, or not a JPEG, PNG or WebP image."""
+    check_size(len(raw), max_bytes)
+    image_format = _verified_format(raw)
+    with _open(raw) as image:
+        if image_format == "JPEG":
+            # Decode big photos at a reduced scale straight away: faster, and
+            # far less memory on a small server.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        upright = ImageOps.exif_transpose(image)
+        profile = image.info.get("icc_profile") if image.mode != "CMYK" else None
+    pixels = _web_mode(upright, image_format)
+    pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    # A new image from the pixels alone carries no metadata at all.
+    clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    return _encode(clean, image_format, profile)
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise UserError(_("The chosen file is empty."))
+    if size > max_bytes:
+        raise UserError(
+            _(
+                "The image is %(size)s MB; the largest allowed is %(limit)s MB. "
+                "Make it smaller and upload it again.",
+                size=format_number(round(size / 1048576, 1)),
+                limit=format_number(max_bytes // 1048576),
+            )
+        )
+
+
+def _open(raw: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise _too_many_pixels() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _not_an_image() from None
+    if image.width * image.height > MAX_PIXELS:
+        image.close()
+        raise _too_many_pixels()
+    return image
+
+
+def _verified_format(raw: bytes) -> str:
+    """The Pillow format name, after a structural check of the whole file."""
+    try:
+        with _open(raw) as probe:
+            image_format = probe.format
+            probe.verify()
+    except UserError:
+        raise
+    # Pillow reports a damaged file with many exception types, none of them ours.
+    except Exception:  # noqa: BLE001
+        raise _not_an_image() from None
+    if image_format not in FORMATS:
+        raise _not_an_image()
+    return image_format
+
+
+def _web_mode(image: Image.Image, image_format: str) -> Image.Image:
+    """The image in a colour mode its format can store and browsers show."""
+    if image_format == "JPEG":
+        return image if image.mode in ("RGB", "L") else image.convert("RGB")
+    if image.mode in ("RGB", "RGBA", "L", "LA"):
+        return image
+    has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
+    return image.convert("RGBA" if has_alpha else "RGB")
+
+
+def _encode(image: Image.Image, image_format: str, profile: bytes | None) -> Picture:
+    options = dict(_SAVE_OPTIONS[image_format])
+    if profile:
+        options["icc_profile"] = profile
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    mime, extension = FORMATS[image_format]
+    return Picture(buffer.getvalue(), mime, extension, image.width, image.height)
+
+
+def _not_an_image() -> UserError:
+    return UserError(
+        _(
+            "The file is not a JPEG, PNG or WebP image. Choose a photo "
+            "in one of those formats."
+        )
+    )
+
+
+def _too_many_pixels() -> UserError:
+    return UserError(
+        _(
+            "The image has more than %(n)s million pixels. Make it "
+            "smaller and upload it again.",
+            n=MAX_PIXELS // 1_000_000,
+        )
+    )
+
+
+def store_file(media_dir: Path, picture: Picture) -> str:
+    """Write the picture under media/YYYY/MM/ with a random name; returns the
+    path relative to the media folder."""
+    month = datetime.now(LOCAL_TZ).strftime("%Y/%m")
+    folder = media_dir / month
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        name = f"{secrets.token_hex(10)}.{picture.extension}"
+        try:
+            with open(folder / name, "xb") as handle:
+                handle.write(picture.data)
+        except FileExistsError:
+            continue
+        return f"{month}/{name}"

@@ -1,0 +1,139 @@
+// The newsroom's own script: the rich-text editor on article bodies, focus on
+// error summaries and a warning before unsaved work is lost. Every page works
+// without it: the body field is then a plain text area that takes HTML.
+(function () {
+  "use strict";
+
+  var TOOLBAR = [
+    [{ header: 2 }, { header: 3 }],
+    ["bold", "italic", "underline"],
+    ["link", "blockquote"],
+    [{ list: "ordered" }, { list: "bullet" }],
+    ["clean"]
+  ];
+
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    }
+  }
+
+  // Quill 2 writes every space of its semantic HTML as &nbsp;; stored text
+  // should wrap like any other, so they become plain spaces again.
+  function editorHtml(quill) {
+    if (!quill.getText().trim() && !quill.root.querySelector("img")) {
+      return "";
+    }
+    return quill.getSemanticHTML().replace(/&nbsp;/g, " ");
+  }
+
+  function labelToolbar(holder, labels) {
+    var toolbar = holder.querySelector(".ql-toolbar");
+    if (!toolbar) {
+      return;
+    }
+    toolbar.setAttribute("role", "toolbar");
+    toolbar.setAttribute("aria-label", labels.toolbar || "");
+    toolbar.querySelectorAll("button").forEach(function (button) {
+      var format = (button.className.match(/ql-([a-z]+)/) || [])[1];
+      var key = button.value ? format + "-" + button.value : format;
+      var label = labels[key] || labels[format];
+      if (format === "header" && label) {
+        label = label + " " + button.value;
+      }
+      if (label) {
+        button.setAttribute("aria-label", label);
+        button.setAttribute("title", label);
+      }
+    });
+  }
+
+  function richEditor(textarea) {
+    if (typeof window.Quill !== "function") {
+      return;
+    }
+    var labels = {};
+    try {
+      labels = JSON.parse(textarea.getAttribute("data-labels") || "{}");
+    } catch (error) {
+      labels = {};
+    }
+    var holder = document.createElement("div");
+    holder.className = "rich-editor";
+    var area = document.createElement("div");
+    holder.appendChild(area);
+    textarea.parentNode.insertBefore(holder, textarea);
+
+    var quill = new window.Quill(area, {
+      theme: "snow",
+      modules: { toolbar: TOOLBAR }
+    });
+    quill.setContents(quill.clipboard.convert({ html: textarea.value }), "silent");
+    textarea.hidden = true;
+
+    var editor = quill.root;
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    editor.setAttribute("lang", textarea.getAttribute("lang") || "");
+    var label = document.querySelector("label[for='" + textarea.id + "']");
+    if (label) {
+      label.id = label.id || "label-" + textarea.id;
+      editor.setAttribute("aria-labelledby", label.id);
+      // The label's click should reach the editor, not the hidden text area.
+      label.addEventListener("click", function (event) {
+        event.preventDefault();
+        quill.focus();
+      });
+    }
+    if (textarea.getAttribute("aria-describedby")) {
+      editor.setAttribute("aria-describedby", textarea.getAttribute("aria-describedby"));
+    }
+    labelToolbar(holder, labels);
+
+    quill.on("text-change", function () {
+      textarea.value = editorHtml(quill);
+      markDirty();
+    });
+    textarea.form.addEventListener("submit", function () {
+      textarea.value = editorHtml(quill);
+    });
+  }
+
+  // A warning before leaving a form with unsaved changes.
+  var dirty = false;
+
+  function markDirty() {
+    dirty = true;
+  }
+
+  function watchForms() {
+    var form = document.getElementById("article-form");
+    if (!form) {
+      return;
+    }
+    form.addEventListener("input", markDirty);
+    form.addEventListener("change", markDirty);
+    form.addEventListener("submit", function () {
+      dirty = false;
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+
+  function start() {
+    focusErrorSummary();
+    document.querySelectorAll("textarea[data-editor='rich']").forEach(richEditor);
+    watchForms();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,131 @@
+"""Every state-changing request needs the session's CSRF token: without it,
+or with a wrong one, the answer is 403 and nothing changes."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+from newsroom_support import ADMIN_PASSWORD, ADMIN_USER, article_form
+
+from appliance import content
+from appliance.content import ItemInput
+from appliance.db import transaction
+
+
+@pytest.fixture
+def stories(conn, sections):
+    def add(lang, title, status):
+        return transaction(
+            conn,
+            partial(content.save_item, status=status),
+            ItemInput(kind="article", lang=lang, title=title, section_key="tin-tuc"),
+        ).id
+
+    vi = add("vi", "Tin tiếng Việt", "draft")
+    en = add("en", "English story", "published")
+    km = add("km", "រឿងខ្មែរ", "draft")
+    transaction(conn, content.link_translations, vi, km)
+    return {"vi": vi, "en": en, "km": km}
+
+
+def routes(ids: dict) -> list[tuple[str, dict]]:
+    """Every POST route of the newsroom, with a form that would change something."""
+    return [
+        ("/admin/login", {"username": ADMIN_USER, "password": ADMIN_PASSWORD}),
+        ("/admin/logout", {}),
+        ("/admin/language", {"lang": "en", "next": "/admin/"}),
+        ("/admin/items/new", article_form("vi", title="Tin giả mạo")),
+        (f"/admin/items/{ids['vi']}", article_form("vi", title="Sửa giả mạo")),
+        (f"/admin/items/{ids['vi']}/publish", {}),
+        (f"/admin/items/{ids['en']}/unpublish", {}),
+        (f"/admin/items/{ids['vi']}/link", {"other_id": str(ids["en"])}),
+        (f"/admin/items/{ids['km']}/unlink", {"back": str(ids["vi"])}),
+        ("/admin/sections", {"key": "the-thao", "name_vi": "Thể thao"}),
+        ("/admin/sections/tin-tuc", {"name_vi": "Tin giả mạo"}),
+        ("/admin/sections/van-hoa/move", {"direction": "up"}),
+    ]
+
+
+def snapshot(conn) -> tuple:
+    return (
+        conn.execute(
+            "SELECT id, status, title, translation_group FROM item ORDER BY id"
+        ).fetchall(),
+        conn.execute("SELECT key, names, position FROM section ORDER BY id").fetchall(),
+        conn.execute("SELECT count(*) FROM audit").fetchone()[0],
+        conn.execute("SELECT count(*) FROM media").fetchone()[0],
+    )
+
+
+ROUTE_NAMES = [
+    "login",
+    "logout",
+    "language",
+    "create",
+    "edit",
+    "publish",
+    "unpublish",
+    "link",
+    "unlink",
+    "add-section",
+    "rename-section",
+    "move-section",
+]
+
+
+@pytest.mark.parametrize(
+    "token", [None, "", "forged-token-value"], ids=["missing", "empty", "wrong"]
+)
+@pytest.mark.parametrize("index", range(len(ROUTE_NAMES)), ids=ROUTE_NAMES)
+async def test_a_post_without_the_right_token_is_refused(
+    admin, conn, stories, index, token
+):
+    path, form = routes(stories)[index]
+    before = snapshot(conn)
+    data = dict(form)
+    if token is not None:
+        data["csrf_token"] = token
+    response = await admin.client.post(path, data=data, allow_redirects=False)
+    assert response.status == 403
+    assert snapshot(conn) == before
+    # Still signed in, still in Vietnamese.
+    page = await admin.get("/admin/")
+    assert page.status == 200
+    assert '<html lang="vi">' in await page.text()
+
+
+async def test_a_token_from_another_session_is_refused(admin, sign_in, conn, stories):
+    other = await sign_in()
+    before = snapshot(conn)
+    response = await admin.client.post(
+        f"/admin/items/{stories['vi']}/publish",
+        allow_redirects=False,
+        data={"csrf_token": other.csrf},
+    )
+    assert response.status == 403
+    assert snapshot(conn) == before
+
+
+async def test_the_token_also_works_as_a_header(admin, conn, stories):
+    response = await admin.client.post(
+        f"/admin/items/{stories['vi']}/publish",
+        allow_redirects=False,
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert response.status == 303
+    assert content.get_item(conn, stories["vi"]).status == "published"
+
+
+async def test_every_form_on_every_page_carries_the_token(admin, stories):
+    for path in (
+        "/admin/",
+        "/admin/items",
+        f"/admin/items/{stories['vi']}",
+        "/admin/items/new",
+        "/admin/sections",
+    ):
+        text = await (await admin.get(path)).text()
+        forms = text.count('method="post"')
+        assert forms > 0
+        assert text.count(f'name="csrf_token" value="{admin.csrf}"') == forms, path

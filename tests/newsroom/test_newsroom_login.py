@@ -1,0 +1,309 @@
+"""Signing in and out: one generic failure message, disabled accounts, rate
+limits, the session cookie, and the `next` address after signing in."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from newsroom_support import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    STAFF_PASSWORD,
+    csrf_in,
+    sign_in_with,
+)
+
+from appliance.app import create_app
+from appliance.db import transaction
+from appliance.users import disable_user
+
+GENERIC_VI = "Sai tên đăng nhập hoặc mật khẩu."
+
+
+async def test_login_success_leads_to_the_dashboard(client):
+    response = await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)
+    assert response.status == 303
+    assert response.headers["Location"] == "/admin/"
+
+    page = await client.get("/admin/")
+    assert page.status == 200
+    assert "Administrator" in await page.text()
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        (ADMIN_USER, "not-the-password"),
+        ("nobody-here", ADMIN_PASSWORD),
+        ("", ""),
+    ],
+)
+async def test_failed_login_says_the_same_thing_whatever_failed(
+    client, username, password
+):
+    response = await sign_in_with(client, username, password)
+    assert response.status == 401
+    assert GENERIC_VI in await response.text()
+
+    dashboard = await client.get("/admin/", allow_redirects=False)
+    assert dashboard.status == 302
+
+
+async def test_the_failure_is_logged_with_the_name_but_never_the_password(
+    client, caplog
+):
+    caplog.set_level(logging.INFO, logger="portal.newsroom")
+    await sign_in_with(client, ADMIN_USER, "secret-guess-42")
+    await sign_in_with(client, "secret guess in the name field", "x")
+
+    failures = [r for r in caplog.records if r.getMessage() == "login failed"]
+    assert [r.username for r in failures] == [ADMIN_USER, "(not a user name)"]
+    assert "secret" not in caplog.text
+
+
+async def test_a_disabled_user_cannot_sign_in(client, add_staff, conn):
+    add_staff("editor", "tam")
+    transaction(conn, disable_user, "tam")
+
+    response = await sign_in_with(client, "tam", STAFF_PASSWORD)
+    assert response.status == 401
+    assert GENERIC_VI in await response.text()
+
+
+async def test_a_user_disabled_while_signed_in_is_signed_out(sign_in, add_staff, conn):
+    add_staff("editor", "tam")
+    tam = await sign_in("tam")
+    assert (await tam.get("/admin/items")).status == 200
+
+    transaction(conn, disable_user, "tam")
+    response = await tam.get("/admin/items")
+    assert response.status == 302
+    assert response.headers["Location"].startswith("/admin/login")
+    # The session is gone for good, not just refused once.
+    assert (await tam.get("/admin/")).status == 302
+
+
+async def test_login_attempts_are_limited_per_address(client):
+    for attempt in range(5):
+        response = await sign_in_with(client, f"guess{attempt}", "wrong-password")
+        assert response.status == 401
+
+    blocked = await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)
+    assert blocked.status == 429
+    assert blocked.headers["Retry-After"] == "900"
+    assert "Quá nhiều lần đăng nhập sai" in await blocked.text()
+    assert (await client.get("/admin/", allow_redirects=False)).status == 302
+
+
+async def test_login_attempts_are_limited_per_account(aiohttp_client, config):
+    # Behind a trusted proxy every request may come from another address; the
+    # account's own counter still stops the guessing.
+    config.values["server.trust_proxy"] = True
+    client = await aiohttp_client(create_app(config))
+    for attempt in range(5):
+        page = await client.get("/admin/login")
+        response = await client.post(
+            "/admin/login",
+            allow_redirects=False,
+            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
+            data={
+                "csrf_token": csrf_in(await page.text()),
+                "username": ADMIN_USER,
+                "password": "wrong-password",
+            },
+        )
+        assert response.status == 401
+
+    page = await client.get("/admin/login")
+    response = await client.post(
+        "/admin/login",
+        allow_redirects=False,
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        data={
+            "csrf_token": csrf_in(await page.text()),
+            "username": ADMIN_USER,
+            "password": ADMIN_PASSWORD,
+        },
+    )
+    assert response.status == 429
+
+
+async def test_the_session_cookie_is_http_only_and_same_site_lax(client):
+    response = await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)
+    cookie = response.cookies["portal_session"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/"
+
+
+async def test_signing_in_starts_a_new_session(client):
+    page = await client.get("/admin/login")
+    token_before = csrf_in(await page.text())
+    cookie_before = client.session.cookie_jar.filter_cookies(
+        client.make_url("/admin/")
+    )["portal_session"].value
+
+    await client.post(
+        "/admin/login",
+        data={
+            "csrf_token": token_before,
+            "username": ADMIN_USER,
+            "password": ADMIN_PASSWORD,
+        },
+    )
+    dashboard = await client.get("/admin/")
+    assert csrf_in(await dashboard.text()) != token_before
+    cookie_after = client.session.cookie_jar.filter_cookies(client.make_url("/admin/"))[
+        "portal_session"
+    ].value
+    assert cookie_after != cookie_before
+
+    # A token known before signing in is worthless afterwards.
+    response = await client.post(
+        "/admin/logout", allow_redirects=False, data={"csrf_token": token_before}
+    )
+    assert response.status == 403
+
+
+async def test_sign_out_ends_the_session(admin):
+    response = await admin.post("/admin/logout")
+    assert response.status == 303
+    assert response.headers["Location"] == "/admin/login"
+    assert (await admin.get("/admin/")).status == 302
+
+
+async def test_signed_in_visit_to_the_login_page_goes_to_the_dashboard(admin):
+    response = await admin.get("/admin/login")
+    assert response.status == 302
+    assert response.headers["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/items",
+        "/admin/items/new",
+        "/admin/items/1",
+        "/admin/sections",
+        "/admin/items?lang=vi&status=draft",
+    ],
+)
+async def test_pages_send_strangers_to_the_login(client, path):
+    response = await client.get(path, allow_redirects=False)
+    assert response.status == 302
+    location = response.headers["Location"]
+    assert location.startswith("/admin/login?next=")
+
+    login = await client.get(location)
+    assert login.status == 200
+    assert "Đăng nhập" in await login.text()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/items/new",
+        "/admin/items/1",
+        "/admin/items/1/publish",
+        "/admin/sections",
+        "/admin/logout",
+    ],
+)
+async def test_posts_from_strangers_go_to_the_login(client, path):
+    response = await client.post(path, data={}, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/admin/login"
+
+
+@pytest.mark.parametrize(
+    "next_value, expected",
+    [
+        ("/admin/items?status=draft", "/admin/items?status=draft"),
+        ("/admin/sections", "/admin/sections"),
+        ("//evil.example/admin/", "/admin/"),
+        ("https://evil.example/admin/", "/admin/"),
+        ("/\\evil.example", "/admin/"),
+        ("/admin\\@evil.example", "/admin/"),
+        ("/administrator", "/admin/"),
+        ("/vi/", "/admin/"),
+        ("javascript:alert(1)", "/admin/"),
+        ("/admin/login", "/admin/"),
+        ("", "/admin/"),
+    ],
+)
+async def test_next_only_leads_to_newsroom_pages(client, next_value, expected):
+    page = await client.get("/admin/login")
+    response = await client.post(
+        "/admin/login",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf_in(await page.text()),
+            "username": ADMIN_USER,
+            "password": ADMIN_PASSWORD,
+            "next": next_value,
+        },
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == expected
+
+
+async def test_the_login_form_carries_next_from_the_address(client):
+    page = await client.get("/admin/login?next=//evil.example")
+    assert 'name="next" value="/admin/"' in await page.text()
+    page = await client.get("/admin/login?next=/admin/items")
+    assert 'name="next" value="/admin/items"' in await page.text()
+
+
+@pytest.mark.parametrize(
+    "lang, message",
+    [
+        ("en", "Wrong user name or password."),
+        ("km", "ឈ្មោះអ្នកប្រើ ឬពាក្យសម្ងាត់មិនត្រឹមត្រូវ។"),
+        ("vi", GENERIC_VI),
+    ],
+    ids=["en", "km", "vi"],
+)
+async def test_the_interface_language_follows_the_choice(client, lang, message):
+    page = await client.get("/admin/login")
+    switched = await client.post(
+        "/admin/language",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf_in(await page.text()),
+            "lang": lang,
+            "next": "/admin/login",
+        },
+    )
+    assert switched.status == 303
+    assert switched.headers["Location"] == "/admin/login"
+
+    page = await client.get("/admin/login")
+    text = await page.text()
+    assert f'<html lang="{lang}">' in text
+    response = await client.post(
+        "/admin/login",
+        data={
+            "csrf_token": csrf_in(text),
+            "username": "x1",
+            "password": "wrong-password",
+        },
+    )
+    assert message in await response.text()
+
+
+async def test_the_language_survives_signing_in(client):
+    page = await client.get("/admin/login")
+    await client.post(
+        "/admin/language",
+        data={
+            "csrf_token": csrf_in(await page.text()),
+            "lang": "en",
+            "next": "/admin/login",
+        },
+    )
+    await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)
+    dashboard = await client.get("/admin/")
+    assert '<html lang="en">' in await dashboard.text()

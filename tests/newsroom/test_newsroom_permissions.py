@@ -1,0 +1,234 @@
+"""Who may do what: the rules in newsroom.permissions, and the newsroom
+enforcing them on every route."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+from newsroom_support import article_form, item_id_from
+
+from appliance import content
+from appliance.content import ItemInput
+from appliance.db import transaction
+from appliance.users import ROLES, User
+from newsroom import workflow
+from newsroom.permissions import RULES, can
+
+WRITERS = ("contributor", "reporter")
+EDITORS = ("editor", "section-editor", "editor-in-chief", "admin")
+
+
+def user(role: str, user_id: int = 7) -> User:
+    return User(user_id, role, "", role, False, "2026-01-01T00:00:00Z", None)
+
+
+def item(status: str = "draft", author_id: int | None = 7) -> content.Item:
+    return content.Item(
+        id=1,
+        kind="article",
+        lang="vi",
+        status=status,
+        slug="tin",
+        title="Tin",
+        summary="",
+        body="",
+        published_at=None,
+        created_at="",
+        updated_at="",
+        featured=False,
+        section_id=None,
+        section_key=None,
+        translation_group=None,
+        external_id=None,
+        source="local",
+        source_url=None,
+        attribution=None,
+        byline="",
+        author_id=author_id,
+        lead_image_id=None,
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_is_covered_by_the_roles_of_the_rules(role):
+    assert role in WRITERS + EDITORS
+
+
+@pytest.mark.parametrize(
+    "role, action, target, allowed",
+    [
+        *[(role, "item.publish", item(), role in EDITORS) for role in ROLES],
+        *[
+            (role, "item.unpublish", item("published"), role in EDITORS)
+            for role in ROLES
+        ],
+        *[
+            (role, "section.manage", None, role in ("editor-in-chief", "admin"))
+            for role in ROLES
+        ],
+        *[(role, "item.create", None, True) for role in ROLES],
+        *[(role, "item.edit", item("draft", author_id=7), True) for role in ROLES],
+        *[
+            (role, "item.edit", item("draft", author_id=8), role in EDITORS)
+            for role in ROLES
+        ],
+        *[
+            (role, "item.edit", item("published", author_id=7), role in EDITORS)
+            for role in ROLES
+        ],
+        *[
+            (role, "item.edit", item("unpublished", author_id=7), True)
+            for role in ROLES
+        ],
+    ],
+)
+def test_the_rules(role, action, target, allowed):
+    assert can(user(role), action, target) is allowed
+
+
+def test_nobody_and_disabled_users_may_do_nothing():
+    disabled = User(7, "x", "", "admin", True, "", None)
+    for action in RULES:
+        assert not can(None, action, item())
+        assert not can(disabled, action, item())
+
+
+def test_an_unknown_action_is_a_programming_error():
+    with pytest.raises(ValueError):
+        can(user("admin"), "item.teleport")
+
+
+def test_the_moves_offered_follow_the_status_and_the_role():
+    def names(someone: User, target: content.Item) -> list[str]:
+        return [move.name for move in workflow.available(someone, target)]
+
+    assert names(user("editor"), item("draft")) == ["publish"]
+    assert names(user("editor"), item("published")) == ["unpublish"]
+    assert names(user("editor"), item("unpublished")) == ["publish"]
+    assert names(user("contributor"), item("draft")) == []
+
+
+# -- enforced over HTTP ---------------------------------------------------------
+
+
+@pytest.fixture
+def editors_article(conn, sections):
+    return transaction(
+        conn,
+        partial(content.save_item, status="draft", user_id=1),
+        ItemInput(
+            kind="article",
+            lang="vi",
+            title="Bài của biên tập viên",
+            section_key="tin-tuc",
+        ),
+    )
+
+
+@pytest.mark.parametrize("role", WRITERS)
+async def test_writers_draft_but_do_not_publish(
+    sign_in, add_staff, conn, sections, client, role
+):
+    add_staff(role, "writer")
+    writer = await sign_in("writer")
+    item_id = item_id_from(await writer.post("/admin/items/new", article_form("vi")))
+    page = await (await writer.get(f"/admin/items/{item_id}")).text()
+    assert f'action="/admin/items/{item_id}/publish"' not in page
+    assert 'value="publish"' not in page
+
+    edited = await writer.post(
+        f"/admin/items/{item_id}",
+        article_form(
+            "vi",
+            title="Bản nháp đã sửa",
+            version=content.get_item(conn, item_id).updated_at,
+        ),
+    )
+    assert edited.status == 303
+
+    refused = await writer.post(f"/admin/items/{item_id}/publish")
+    assert refused.status == 403
+    assert "Chỉ biên tập viên mới được xuất bản" in await refused.text()
+    assert content.get_item(conn, item_id).status == "draft"
+
+
+@pytest.mark.parametrize("role", WRITERS)
+async def test_save_and_publish_by_a_writer_saves_nothing(
+    sign_in, add_staff, conn, sections, role
+):
+    add_staff(role, "writer")
+    writer = await sign_in("writer")
+    before = conn.execute("SELECT count(*) FROM item").fetchone()[0]
+    response = await writer.post(
+        "/admin/items/new", article_form("vi", after="publish")
+    )
+    assert response.status == 403
+    assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == before
+
+
+@pytest.mark.parametrize("role", EDITORS)
+async def test_editors_publish_and_unpublish(
+    sign_in, add_staff, conn, editors_article, role
+):
+    add_staff(role, "chief")
+    editor = await sign_in("chief")
+    assert (
+        await editor.post(f"/admin/items/{editors_article.id}/publish")
+    ).status == 303
+    assert content.get_item(conn, editors_article.id).status == "published"
+    assert (
+        await editor.post(f"/admin/items/{editors_article.id}/unpublish")
+    ).status == 303
+    assert content.get_item(conn, editors_article.id).status == "unpublished"
+
+
+async def test_writers_do_not_touch_other_peoples_items(
+    sign_in, add_staff, conn, editors_article
+):
+    add_staff("contributor", "writer")
+    writer = await sign_in("writer")
+    assert (await writer.get(f"/admin/items/{editors_article.id}")).status == 403
+    response = await writer.post(
+        f"/admin/items/{editors_article.id}",
+        article_form("vi", title="Sửa trộm", version=editors_article.updated_at),
+    )
+    assert response.status == 403
+    assert (
+        await writer.post(f"/admin/items/{editors_article.id}/unlink")
+    ).status == 403
+    assert content.get_item(conn, editors_article.id).title == "Bài của biên tập viên"
+
+    listing = await (await writer.get("/admin/items")).text()
+    assert "Bài của biên tập viên" in listing
+    assert f'href="/admin/items/{editors_article.id}"' not in listing
+
+
+async def test_a_writers_draft_is_theirs_only_until_it_is_published(
+    sign_in, add_staff, conn, sections
+):
+    add_staff("reporter", "writer")
+    writer = await sign_in("writer")
+    item_id = item_id_from(await writer.post("/admin/items/new", article_form("vi")))
+    transaction(conn, content.set_status, item_id, "published")
+    assert (await writer.get(f"/admin/items/{item_id}")).status == 403
+
+
+@pytest.mark.parametrize("role", WRITERS + ("editor", "section-editor"))
+async def test_only_the_chief_and_administrators_change_sections(
+    sign_in, add_staff, conn, sections, role
+):
+    add_staff(role, "someone")
+    someone = await sign_in("someone")
+    assert (await someone.get("/admin/sections")).status == 403
+    response = await someone.post(
+        "/admin/sections", {"key": "the-thao", "name_vi": "Thể thao"}
+    )
+    assert response.status == 403
+    assert (
+        await someone.post("/admin/sections/van-hoa/move", {"direction": "up"})
+    ).status == 403
+    assert content.get_section(conn, "the-thao") is None
+    assert [s.key for s in content.list_sections(conn)] == sections
+    dashboard = await (await someone.get("/admin/")).text()
+    assert 'href="/admin/sections"' not in dashboard
