@@ -47,7 +47,8 @@ OUTSIDE_WRITES_POLL = 1.0
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        middlewares=[error_pages, security_headers, language],
+        # Outermost first: error pages get the security headers too.
+        middlewares=[security_headers, error_pages, language],
         client_max_size=(config["content.max_upload_mb"] + 1) * 1024 * 1024,
     )
     app[CONFIG] = config

@@ -14,6 +14,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -350,6 +351,64 @@ def documents_by_number(conn: sqlite3.Connection,
     found: dict[str, Item] = {}
     for row in rows:
         found.setdefault(row["number_key"], _item_from_row(row))
+    return found
+
+
+def published_ids(conn: sqlite3.Connection, languages: list[str]) -> list[int]:
+    """Ids of every published item in the site's languages, ascending.
+
+    Without ORDER BY, SQLite answers from the (status, lang, ...) index alone
+    instead of walking the whole table; sorting 100,000 ints here is cheap.
+    """
+    marks = ",".join("?" * len(languages))
+    rows = conn.execute(
+        f"SELECT id FROM item WHERE status = 'published' AND lang IN ({marks})",
+        languages)
+    return sorted(row[0] for row in rows)
+
+
+def published_addresses(conn: sqlite3.Connection, languages: list[str], first: int,
+                        last: int) -> list[tuple[int, str, str]]:
+    """(id, address, updated_at) of the published items with ids from first to
+    last; only the columns an address needs, never the bodies."""
+    marks = ",".join("?" * len(languages))
+    # The unary + keeps the planner on the id range (see translation_addresses).
+    rows = conn.execute(
+        "SELECT item.id, item.kind, item.lang, item.slug, section.key AS section_key,"
+        " item.updated_at FROM item LEFT JOIN section ON section.id = item.section_id"
+        " WHERE item.id BETWEEN ? AND ? AND +item.status = 'published'"
+        f" AND +item.lang IN ({marks}) ORDER BY item.id",
+        [first, last, *languages]).fetchall()
+    return [(row["id"], item_url(row["kind"], row["lang"], row["slug"],
+                                 row["section_key"]), row["updated_at"])
+            for row in rows]
+
+
+def translation_addresses(conn: sqlite3.Connection, languages: list[str], first: int,
+                  last: int) -> dict[int, list[tuple[str, str]]]:
+    """Every published language version of the items in an id range."""
+    marks = ",".join("?" * len(languages))
+    # Walk the id range, then find each story's versions by its group. Without
+    # table statistics the planner prefers the (status, lang) index and walks
+    # every published item for every item in the range (minutes at 100,000
+    # items): CROSS JOIN fixes the order and the unary + rules that index out.
+    rows = conn.execute(
+        "SELECT item.id, other.kind, other.lang, other.slug, section.key AS section_key"
+        " FROM item CROSS JOIN item AS other"
+        " ON other.translation_group = item.translation_group"
+        " LEFT JOIN section ON section.id = other.section_id"
+        " WHERE item.id BETWEEN ? AND ? AND +item.status = 'published'"
+        " AND item.translation_group IS NOT NULL"
+        " AND other.translation_group IS NOT NULL AND +other.status = 'published'"
+        f" AND +other.lang IN ({marks})"
+        " ORDER BY item.id, other.lang",
+        [first, last, *languages])
+    found = {}
+    for item_id, group in groupby(rows, key=lambda row: row["id"]):
+        versions = [(row["lang"], item_url(row["kind"], row["lang"], row["slug"],
+                                           row["section_key"])) for row in group]
+        if len(versions) > 1:
+            found[item_id] = versions
     return found
 
 

@@ -45,3 +45,11 @@ async def test_unknown_page_is_a_404_page_in_the_addressed_language(client):
         text = await response.text()
         assert f'lang="{lang}"' in text and words in text
         assert "Traceback" not in text
+
+
+async def test_error_pages_carry_the_security_headers(client):
+    for path in ("/api/v1/nothing", "/vi/khong-co/trang-nay"):
+        response = await client.get(path)
+        assert response.status == 404
+        assert response.headers["Content-Security-Policy"] == PUBLIC_CSP
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

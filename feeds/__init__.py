@@ -1,0 +1,34 @@
+"""Feeds and the public read API: what machines read from the portal.
+
+RSS and Atom feeds per language and per section (syndication.py), the
+sitemap and robots.txt for search engines (sitemap.py), the search API and
+its OpenAPI description (api.py, openapi.py). Component sites, the mobile
+app and the open data portal build on these addresses, so they stay stable.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import api, openapi, sitemap, syndication
+from .syndication import feed_links
+
+__all__ = ["feed_links", "setup"]
+
+
+def setup(app: web.Application) -> None:
+    """Register the part's routes; called by the core before the public site's."""
+    router = app.router
+    router.add_get("/robots.txt", sitemap.robots, name="feeds.robots")
+    router.add_get("/sitemap.xml", sitemap.sitemap_index, name="feeds.sitemap")
+    router.add_get("/sitemaps/{number:[0-9]+}.xml", sitemap.sitemap_part,
+                   name="feeds.sitemap_part")
+    router.add_get("/api/v1/search", api.search, name="feeds.api_search")
+    router.add_get("/api/v1/openapi.json", openapi.openapi, name="feeds.api_openapi")
+    router.add_get("/{lang}/feed.xml", syndication.rss, name="feeds.rss")
+    router.add_get("/{lang}/atom.xml", syndication.atom, name="feeds.atom")
+    router.add_get("/{lang}/{section}/feed.xml", syndication.rss,
+                   name="feeds.section_rss")
+    router.add_get("/{lang}/{section}/atom.xml", syndication.atom,
+                   name="feeds.section_atom")
+    app.on_response_prepare.append(api.allow_cross_origin)
