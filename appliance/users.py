@@ -35,11 +35,13 @@ class User:
     disabled: bool
     created_at: str
     last_login_at: str | None
+    session_version: int = 0
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> User:
         return cls(row["id"], row["username"], row["display_name"], row["role"],
-                   bool(row["disabled"]), row["created_at"], row["last_login_at"])
+                   bool(row["disabled"]), row["created_at"], row["last_login_at"],
+                   row["session_version"])
 
     @property
     def label(self) -> str:
@@ -106,16 +108,23 @@ def list_users(conn: sqlite3.Connection) -> list[User]:
 
 def disable_user(conn: sqlite3.Connection, username: str) -> User:
     user = find_user(conn, username)
-    conn.execute("UPDATE user SET disabled = 1 WHERE id = ?", (user.id,))
+    conn.execute("UPDATE user SET disabled = 1, session_version = session_version + 1"
+                 " WHERE id = ?", (user.id,))
     audit(conn, None, "user.disable", f"user:{user.id}")
     return find_user(conn, username)
 
 
 def set_password(conn: sqlite3.Connection, username: str, password: str) -> None:
     user = find_user(conn, check_username(username))
-    conn.execute("UPDATE user SET password_hash = ? WHERE id = ?",
-                 (_hasher.hash(check_password(password)), user.id))
+    conn.execute("UPDATE user SET password_hash = ?, session_version = session_version + 1"
+                 " WHERE id = ?", (_hasher.hash(check_password(password)), user.id))
     audit(conn, None, "user.password", f"user:{user.id}")
+
+
+def end_sessions(conn: sqlite3.Connection, user_id: int) -> None:
+    """End every session of the account: a copied cookie stops working too."""
+    conn.execute("UPDATE user SET session_version = session_version + 1 WHERE id = ?",
+                 (user_id,))
 
 
 def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:

@@ -22,7 +22,7 @@ from appliance.app import CONFIG, LOGIN_LIMITER
 from appliance.errors import NotFoundError
 from appliance.i18n import gettext as _
 from appliance.security import check_csrf, client_address, csrf_token
-from appliance.users import User, authenticate, get_user
+from appliance.users import User, authenticate, end_sessions, get_user
 
 from .pages import (
     ADMIN_LANGUAGE,
@@ -83,6 +83,11 @@ async def _signed_in_user(request: web.Request, session: Session) -> User | None
         user = None
     if user is None or user.disabled:
         log.info("session ended", extra={"user": user_id, "reason": "account disabled"})
+        _end_session(session)
+        return None
+    if session.get("sv") != user.session_version:
+        # The account signed out (or changed password) since this cookie was made.
+        log.info("session ended", extra={"user": user_id, "reason": "signed out"})
         _end_session(session)
         return None
     return user
@@ -199,6 +204,7 @@ async def _start_session(request: web.Request, user: User) -> None:
     lang = old.get("lang")
     session = await new_session(request)
     session["uid"] = user.id
+    session["sv"] = user.session_version
     if lang:
         session["lang"] = lang
     await csrf_token(request)
@@ -206,8 +212,10 @@ async def _start_session(request: web.Request, user: User) -> None:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
-    _end_session(await get_session(request))
     user = request[USER]
+    if user:
+        await write(request, end_sessions, user.id)
+    _end_session(await get_session(request))
     log.info("logout", extra={"username": user.username if user else None})
     raise web.HTTPSeeOther(LOGIN_PATH)
 

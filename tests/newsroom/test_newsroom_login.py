@@ -307,3 +307,16 @@ async def test_the_language_survives_signing_in(client):
     await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)
     dashboard = await client.get("/admin/")
     assert '<html lang="en">' in await dashboard.text()
+
+
+async def test_a_copied_session_cookie_stops_working_after_sign_out(admin):
+    # Keep the signed-in cookie, as someone who copied it would.
+    jar = admin.client.session.cookie_jar
+    stolen = {cookie.key: cookie.value for cookie in jar}
+    assert (await admin.get("/admin/")).status == 200
+
+    assert (await admin.post("/admin/logout")).status == 303
+    jar.update_cookies(stolen)
+    response = await admin.get("/admin/")
+    assert response.status == 302
+    assert response.headers["Location"].startswith("/admin/login")
