@@ -134,6 +134,16 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     return applied
 
 
+def prepare(conn: sqlite3.Connection) -> None:
+    """Bring a database up to date: migrations, then the search index's form
+    (rebuilt only when the program's text form changed since it was built)."""
+    from search.index import ensure_form
+
+    migrate(conn)
+    if transaction(conn, ensure_form):
+        log.info("search index rebuilt for a new text form")
+
+
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT our transaction; run statement by statement.
     statement = ""
@@ -209,7 +219,7 @@ class Database:
     async def open(self) -> None:
         self._writer = _AsyncConnection(self.path, readonly=False)
         await self._writer.open()
-        await self._writer.run(migrate)
+        await self._writer.run(prepare)
         for _ in range(self._reader_count):
             reader = _AsyncConnection(self.path, readonly=False)
             await reader.open()
@@ -286,7 +296,7 @@ def _optimize(conn: sqlite3.Connection) -> None:
 
 
 def open_sync(path: Path | str) -> sqlite3.Connection:
-    """A migrated connection for the command line and tools."""
+    """An up-to-date connection for the command line and tools."""
     conn = connect(path)
-    migrate(conn)
+    prepare(conn)
     return conn

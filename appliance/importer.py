@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search import index as search_index
+
 from . import content
+from .db import transaction
 from .errors import UserError
 from .i18n import gettext as _
 
@@ -172,7 +175,9 @@ def import_files(conn: sqlite3.Connection, paths: list[Path], *,
         for path in paths:
             _import_pass(conn, path, sections_pass, summary, reject, source)
     if summary.created + summary.updated >= ANALYZE_AFTER:
-        # Fresh statistics keep the query planner on the right indexes.
+        # After a bulk load: one index segment searches faster, and fresh
+        # statistics keep the query planner on the right indexes.
+        transaction(conn, search_index.optimize)
         conn.execute("ANALYZE")
     log.info("import finished", extra={"files": len(paths), "items_created": summary.created,
              "items_updated": summary.updated, "items_rejected": summary.rejected})

@@ -1,0 +1,10 @@
+"""Search: one full-text index over every content kind, Vietnamese and Khmer
+aware (docs/search.md).
+
+- textform: the search form of text (`sx()`) and its tokens;
+- index: keeping the index (index_document, remove_document, rebuild);
+- query: what a person typed, as safe FTS5 phrases and number keys;
+- engine: run_search, the answer of /api/v1/search;
+- highlight: marks and snippets on the original text;
+- quality: recall and MRR on judged queries.
+"""

@@ -1,0 +1,444 @@
+"""Running a search: the answer of GET /api/v1/search.
+
+The pipeline, each step a method of `_Search`:
+
+1. parse the query into quoted phrases and number keys (query.py);
+2. count matches per kind from FTS5 rowids alone (kind and language are in
+   the id's low bits, 0002_search.sql). Past COUNT_CAP matches only the
+   newest are counted and the rest extrapolated; the answer then says its
+   total is not exact;
+3. gather candidates: documents whose title holds the query, or the whole
+   query as a phrase (from a small title-only index), the newest matches
+   (or the best by bm25 when the query is rare), and documents whose number
+   is the one typed;
+4. rank them in tiers, as a person scans results: the number typed; the
+   whole query as a phrase in the title; all its words in the title; the
+   whole phrase in the summary; the rest. Inside a title tier, the share of
+   the title's words the query covers; inside the others, bm25 when it was
+   computed and that share. Everywhere: exact accents when the query has
+   them, recency for news, a small boost for procedures and documents;
+5. highlight the page's titles and cut snippets from the original text.
+
+FTS5's bm25() first counts every document holding each query word, then
+costs a few µs per match: on common Vietnamese syllables (most of them, in
+administrative text) that alone would exceed the 50 ms a search may take.
+So bm25 runs only on rare queries; the tiers carry the ranking otherwise,
+as in engines that sort by rules rather than one score. Each costly step
+also runs under a time budget (a progress handler): a pathological query
+stops there and the answer holds what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+from appliance.text import is_khmer
+
+from .highlight import SCAN_CHARS, Matcher, highlight, snippet
+from .index import KIND_BITS, KIND_CODES, LANG_CODES, TAG_MASK, kind_of
+from .query import Query, accent_key, parse
+from .textform import fold_words, words
+
+log = logging.getLogger("portal.search")
+
+MAX_PER_PAGE = 100
+# Candidates from each source; deeper pages widen it up to MAX_POOL.
+RANK_POOL = 100
+MAX_POOL = 1_000
+# Matches counted one by one; past this, counts are extrapolated.
+COUNT_CAP = 1_000
+# bm25 runs when the query matches at most this many documents.
+BM25_MATCHES = 1_000
+# Time budgets: a step that runs longer is stopped; the clock is read every
+# PROGRESS_STEPS virtual machine instructions.
+COUNT_SECONDS = 0.1
+GATHER_SECONDS = 0.15
+PROGRESS_STEPS = 1_000
+
+TEXT_BM25 = "bm25(search_fts, 10.0, 4.0, 1.0, 10.0)"
+TITLE_PHRASE, TITLE_WORDS, SUMMARY_PHRASE, ELSEWHERE = 3, 2, 1, 0
+# bm25 runs only when no query word is in more documents than this, and
+# counting took at most BM25_COUNT_SECONDS: its first step reads the whole
+# document list of every word and phrase.
+BM25_TERM_DOCS = 5_000
+BM25_COUNT_SECONDS = 0.003
+ACCENT_WEIGHT = 0.5
+NEWS_KINDS = {"article", "disclosure"}
+KIND_BOOST = {"procedure": 1.2, "public_service": 1.2, "legal_document": 1.1,
+              "directive": 1.1}
+
+
+def run_search(conn: sqlite3.Connection, q: str, kinds: list[str] | None = None,
+               lang: str | None = None, page: int = 1, per_page: int = 20) -> dict:
+    """Search the index; never raises on user input.
+
+    `kinds` keeps results to those kinds (the facets still count every kind);
+    `lang` keeps results and facets to one language (none or "": all). An item's id comes back
+    as the item's id ("123" for ref "item:123"); a document from elsewhere
+    keeps its ref as id. Items also carry `title_html`, the title with the
+    matched words marked.
+    """
+    page, per_page = _page_numbers(page, per_page)
+    query = parse(q if isinstance(q, str) else "")
+    answer = {"query": query.text, "total": 0, "total_exact": True, "page": page,
+              "per_page": per_page, "items": [], "facets": {"kind": {}}}
+    if query.empty:
+        return answer
+    search = _Search(conn, query, kinds, lang)
+    search.run(page * per_page)
+    relaxed = query.without_first_cluster()
+    if not search.ranked and relaxed is not None:
+        search = _Search(conn, relaxed, kinds, lang)
+        search.run(page * per_page)
+    answer.update(search.totals())
+    answer["items"] = search.items(page, per_page)
+    return answer
+
+
+def _page_numbers(page: object, per_page: object) -> tuple[int, int]:
+    try:
+        page_number = max(1, int(page))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        page_number = 1
+    try:
+        size = min(MAX_PER_PAGE, max(1, int(per_page)))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        size = 20
+    return page_number, size
+
+
+@contextmanager
+def _time_budget(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    deadline = time.perf_counter() + seconds
+    conn.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def _json(ids) -> str:
+    return json.dumps(sorted(ids))
+
+
+_EVERY_TAG = {lang << KIND_BITS | kind for lang in LANG_CODES.values()
+              for kind in KIND_CODES.values()}
+
+
+def _tag_filter(tags: set[int]) -> str:
+    """SQL keeping rowids of these kinds and languages; the codes are ours."""
+    if tags == _EVERY_TAG:
+        return ""
+    listed = ", ".join(str(t) for t in sorted(tags)) or "NULL"
+    return f"AND (rowid & {TAG_MASK}) IN ({listed})"
+
+
+def _about(value: float) -> int:
+    """An estimate, to two significant digits."""
+    digits = len(str(int(value)))
+    return int(round(value, -max(0, digits - 2)))
+
+
+class _Search:
+    def __init__(self, conn: sqlite3.Connection, query: Query,
+                 kinds: list[str] | None, lang: str | None) -> None:
+        self.conn = conn
+        self.query = query
+        langs = list(LANG_CODES.values()) if not lang else \
+            [LANG_CODES[lang]] if isinstance(lang, str) and lang in LANG_CODES else []
+        wanted = [c for k, c in KIND_CODES.items() if not kinds or k in kinds]
+        self.tags = {code << KIND_BITS | kind for code in langs for kind in wanted}
+        self.facet_tags = {code << KIND_BITS | kind for code in langs
+                           for kind in KIND_CODES.values()}
+        self.filter = _tag_filter(self.tags)
+        self.facet_filter = _tag_filter(self.facet_tags)
+        self.counts: dict[int, int] = {}
+        self.exact = True
+        self.count_seconds = 0.0
+        self.newest: list[int] = []
+        self.text_scores: dict[int, float] = {}
+        self.title_ids: set[int] = set()
+        self.pinned: list[int] = []
+        self.ranked: list[int] = []
+        self.meta: dict[int, sqlite3.Row] = {}
+        self.interrupted = False
+
+    # -- steps ----------------------------------------------------------------
+
+    def run(self, needed: int) -> None:
+        """Count, gather and rank; each costly step has its own time budget,
+        so one slow step still leaves time for the others."""
+        pool = min(MAX_POOL, max(RANK_POOL, needed + 20))
+        steps: list[tuple[Callable[[], None], float]] = [
+            (self._pin_numbers, GATHER_SECONDS)]
+        if self.query.phrases and self.facet_tags:
+            steps += [(self._count, COUNT_SECONDS),
+                      (lambda: self._title_candidates(pool), GATHER_SECONDS),
+                      (lambda: self._bm25_candidates(pool), GATHER_SECONDS)]
+        for step, seconds in steps:
+            try:
+                with _time_budget(self.conn, seconds):
+                    step()
+            except sqlite3.OperationalError as exc:
+                self._stopped(exc)
+        # Bounded by the pool size: no budget needed.
+        self._rank(pool)
+
+    def _stopped(self, exc: sqlite3.OperationalError) -> None:
+        self.interrupted = True
+        if "interrupted" in str(exc):
+            log.info("search stopped by its time budget",
+                     extra={"query_chars": len(self.query.text)})
+        else:
+            log.warning("search statement failed", extra={"error": str(exc)})
+
+    def _count(self) -> None:
+        """Count the newest COUNT_CAP matches; they are candidates too."""
+        started = time.perf_counter()
+        ids = [r[0] for r in self.conn.execute(
+            f"SELECT rowid FROM search_fts WHERE search_fts MATCH ? "
+            f"{self.facet_filter} ORDER BY rowid DESC LIMIT {COUNT_CAP}",
+            (self.query.match_all(),))]
+        self.count_seconds = time.perf_counter() - started
+        self.counts = Counter(i & TAG_MASK for i in ids)
+        self.newest = [i for i in ids if i & TAG_MASK in self.tags]
+        if len(ids) == COUNT_CAP:
+            self.exact = False
+            self._extrapolate(ids[-1])
+
+    def _extrapolate(self, last: int) -> None:
+        """The newest matches reached back to id `last`; assume the older
+        documents match as often."""
+        first, top = self.conn.execute(
+            "SELECT (SELECT min(id) FROM search_doc), "
+            "(SELECT max(id) FROM search_doc)").fetchone()
+        scale = (top - first) / max(1, top - last)
+        self.counts = {tag: _about(n * scale) for tag, n in self.counts.items()}
+
+    def _pin_numbers(self) -> None:
+        for key, is_prefix in self.query.numbers:
+            if is_prefix:
+                end = key[:-1] + chr(ord(key[-1]) + 1)
+                rows = self.conn.execute(
+                    "SELECT id FROM search_doc WHERE number_key >= ? "
+                    "AND number_key < ? ORDER BY date DESC LIMIT 50", (key, end))
+            else:
+                rows = self.conn.execute(
+                    "SELECT id FROM search_doc WHERE number_key = ? "
+                    "ORDER BY date DESC LIMIT 50", (key,))
+            self.pinned += [r[0] for r in rows if r[0] & TAG_MASK in self.tags
+                            and r[0] not in self.pinned]
+
+    def _title_candidates(self, pool: int) -> None:
+        """The newest documents whose title (or number) holds every word, and
+        those whose title holds the whole query as a phrase."""
+        match = self.query.match_all(titles=True)
+        self.title_ids = set(self._newest("search_title_fts", match, pool))
+        whole = self.query.whole_phrase()
+        if whole is not None:
+            self.title_ids.update(
+                self._newest("search_title_fts", whole.fts(), pool // 2))
+
+    def _bm25_candidates(self, pool: int) -> None:
+        """The best by bm25 over all the text, when the query is rare enough
+        for bm25 to be cheap."""
+        total = sum(n for tag, n in self.counts.items() if tag in self.tags)
+        if not (self.exact and not self.interrupted and 0 < total <= BM25_MATCHES):
+            return
+        # bm25 reads each phrase's matches again: when finding them all took
+        # long (common Khmer clusters, long documents), it would take longer.
+        if self.count_seconds > BM25_COUNT_SECONDS:
+            return
+        terms = {t for p in self.query.phrases for t in p.terms}
+        if any(self._matches_more(f'"{t}"', BM25_TERM_DOCS) for t in terms):
+            return
+        rows = self.conn.execute(
+            f"SELECT rowid, {TEXT_BM25} FROM search_fts WHERE search_fts MATCH ? "
+            f"{self.filter} ORDER BY 2 LIMIT {pool}", (self.query.match_all(),))
+        self.text_scores = {r[0]: -r[1] for r in rows}
+
+    def _matches_more(self, match: str, limit: int) -> bool:
+        found = self.conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM search_fts "
+            "WHERE search_fts MATCH ? LIMIT ?)", (match, limit + 1)).fetchone()[0]
+        return found > limit
+
+    def _newest(self, table: str, match: str, limit: int) -> list[int]:
+        return [r[0] for r in self.conn.execute(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? {self.filter} "
+            f"ORDER BY rowid DESC LIMIT {limit}", (match,))]
+
+    # -- ranking --------------------------------------------------------------
+
+    def _rank(self, pool: int) -> None:
+        text = self.text_scores or self.newest[:pool // 2]
+        ids = set(text) | self.title_ids | set(self.pinned)
+        self.meta = self._fetch_meta(ids)
+        ranker = _Ranker(self.query)
+        keys = {doc_id: ranker.key(row, self.text_scores.get(doc_id))
+                for doc_id, row in self.meta.items() if doc_id not in self.pinned}
+        order = sorted(keys, key=lambda d: (keys[d], d), reverse=True)[:pool]
+        self.ranked = [d for d in self.pinned if d in self.meta] + order
+
+    def _fetch_meta(self, ids: set[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT id, ref, kind, lang, date, external_id, url, title, "
+            "substr(summary, 1, 300) AS summary FROM search_doc "
+            "WHERE id IN (SELECT value FROM json_each(?))", (_json(ids),))
+        return {row["id"]: row for row in rows}
+
+    # -- the answer -----------------------------------------------------------
+
+    def totals(self) -> dict:
+        total = sum(n for tag, n in self.counts.items() if tag in self.tags)
+        facets: dict[str, int] = {}
+        for tag, n in sorted(self.counts.items()):
+            kind = kind_of(tag)
+            if tag in self.facet_tags and kind:
+                facets[kind] = facets.get(kind, 0) + n
+        return {"total": max(total, len(self.ranked)),
+                "total_exact": self.exact and not self.interrupted,
+                "facets": {"kind": facets}}
+
+    def items(self, page: int, per_page: int) -> list[dict]:
+        ids = self.ranked[(page - 1) * per_page:page * per_page]
+        if not ids:
+            return []
+        texts = self._texts(ids)
+        matcher = Matcher(self.query.phrases)
+        return [self._item(self.meta[d], texts.get(d), matcher) for d in ids]
+
+    def _texts(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        rows = self.conn.execute(
+            f"SELECT id, summary, substr(body, 1, {SCAN_CHARS + 1000}) "
+            "FROM search_doc WHERE id IN (SELECT value FROM json_each(?))",
+            (_json(ids),))
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def _item(self, row: sqlite3.Row, texts: tuple[str, str] | None,
+              matcher: Matcher) -> dict:
+        ref = row["ref"]
+        summary, body = texts or (row["summary"], "")
+        return {
+            "kind": row["kind"],
+            "id": ref[5:] if ref.startswith("item:") else ref,
+            "external_id": row["external_id"],
+            "title": row["title"],
+            "title_html": highlight(row["title"], matcher),
+            "url": row["url"],
+            "snippet": snippet([summary, body], matcher),
+            "date": row["date"],
+            "lang": row["lang"],
+        }
+
+
+class _Ranker:
+    """Sort keys for candidates, from their title and summary (and bm25
+    when the query was rare enough to compute it)."""
+
+    def __init__(self, query: Query) -> None:
+        # Token strings padded with spaces: a phrase is a substring.
+        self.phrases = [_padded(p.terms, p.prefix) for p in query.phrases]
+        # The whole query, keeping the punctuation typed between its words.
+        whole = query.whole_phrase()
+        self.whole = _padded(_WORD_OR_BREAK.findall(_lowered(query.text))) \
+            if whole else None
+        self.terms = {t for p in query.phrases for t in p.terms}
+        self.accents = dict(query.marked)
+        self.marked = re.compile(
+            r"(?<!\w)(?:" + "|".join(map(re.escape, self.accents)) + r")(?!\w)"
+        ) if self.accents else None
+        self.today = datetime.now(UTC).date()
+
+    def key(self, row: sqlite3.Row, text_score: float | None) -> tuple[int, float]:
+        title, summary = row["title"], row["summary"]
+        title_lowered = _lowered(title)
+        title_words = words(title) if is_khmer(title) else \
+            _WORD_OR_BREAK.findall(title_lowered)
+        matched = sum(1 for w in title_words if w in self.terms)
+        coverage = matched / max(1, sum(1 for w in title_words if w not in _BREAKS))
+        in_title = self._accent_forms(title, title_lowered, {})
+        anywhere = self._accent_forms(summary, None, in_title)
+        tier = self._tier(_padded(title_words), summary, self._agreement(in_title))
+        score = 0.5 + coverage if tier >= TITLE_WORDS else \
+            (text_score or 1.0) * (1.0 + coverage)
+        score *= 1.0 + ACCENT_WEIGHT * self._agreement(anywhere)
+        score *= KIND_BOOST.get(row["kind"], 1.0)
+        if row["kind"] in NEWS_KINDS:
+            score *= self._recency(row["date"])
+        return tier, score
+
+    def _tier(self, title: str, summary: str, title_agreement: float) -> int:
+        # A title whose words fold like the query's but are written otherwise
+        # (bạn for bàn) is another title: it ranks with the rest.
+        if title_agreement >= 0 and all(p in title for p in self.phrases):
+            whole = self.whole is None or self.whole in title
+            return TITLE_PHRASE if whole else TITLE_WORDS
+        if self.whole and \
+                self.whole in _padded(_WORD_OR_BREAK.findall(_lowered(summary))):
+            return SUMMARY_PHRASE
+        return ELSEWHERE
+
+    def _accent_forms(self, text: str, lowered: str | None,
+                      known: dict[str, set[str]]) -> dict[str, set[str]]:
+        """`known`, plus how text writes each accented query word (as accent
+        keys); the text is only read when the query has marks."""
+        forms = {token: set(found) for token, found in known.items()}
+        if self.marked is None:
+            return forms
+        lowered = _lowered(text) if lowered is None else lowered
+        if len(lowered) != len(text):  # positions would not match: skip
+            return forms
+        for m in self.marked.finditer(lowered):
+            forms.setdefault(m.group(), set()).add(accent_key(text[m.start():m.end()]))
+        return forms
+
+    def _agreement(self, forms: dict[str, set[str]]) -> float:
+        """From -1 to 1: +1 for each accented query word written as typed,
+        -1 for one only written otherwise, averaged; 0 when the query has no
+        marks or the text none of its words."""
+        if not self.accents:
+            return 0.0
+        agreement = sum(1 if self.accents[token] in found else -1
+                        for token, found in forms.items())
+        return agreement / len(self.accents)
+
+    def _recency(self, value: str | None) -> float:
+        """News fades: 1.5 for today, 1.25 a year on, towards 1."""
+        try:
+            day = date.fromisoformat((value or "")[:10])
+        except ValueError:
+            return 1.0
+        age = max(0, (self.today - day).days)
+        return 1.0 + 0.5 / (1.0 + age / 365.0)
+
+
+# Words, and the punctuation a phrase does not run across: "thủ tục hành
+# chính, quy định" does not hold the phrase "chính quy". Slashes, hyphens and
+# inner dots do not break: they join the parts of a document number.
+_BREAKS = set(",;:!?…()[]{}\"“”«».")
+_WORD_OR_BREAK = re.compile(r"[^\W_]+|[,;:!?…()\[\]{}\"“”«»]|\.(?!\w)")
+
+
+def _lowered(text: str) -> str:
+    """Folded and lower-cased; the same length as text, but for the rare
+    letter whose lower case is longer (then only folded)."""
+    folded = fold_words(text)
+    lowered = folded.lower()
+    return lowered if len(lowered) == len(folded) else folded
+
+
+def _padded(tokens, prefix: bool = False) -> str:
+    """Tokens joined by spaces, with a space either side unless the last one
+    is a prefix, so `" thu tuc "` is in a text only as whole words."""
+    return " " + " ".join(tokens) + ("" if prefix else " ")

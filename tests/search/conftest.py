@@ -1,0 +1,46 @@
+"""Fixtures for the search tests: a fresh, migrated database file per test,
+and helpers to index documents the way the content store does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from appliance.db import open_sync
+from search.index import SearchDoc, index_document
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    connection = open_sync(tmp_path / "search.db")
+    yield connection
+    connection.close()
+
+
+def _doc(n: int, title: str, **fields) -> SearchDoc:
+    values = {"kind": "article", "lang": "vi", "url": f"/vi/tin-tuc/{n}",
+              "external_id": f"ext-{n}"}
+    values.update(fields)
+    return SearchDoc(ref=f"item:{n}", title=title, item_id=n, **values)
+
+
+@pytest.fixture
+def doc() -> Callable[..., SearchDoc]:
+    """doc(n, title, **fields): the search document of item n."""
+    return _doc
+
+
+@pytest.fixture
+def add(db) -> Callable[..., None]:
+    """add(*docs): index documents in one transaction, as the content store
+    does inside its own."""
+
+    def add_docs(*docs: SearchDoc) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        for document in docs:
+            index_document(db, document)
+        db.execute("COMMIT")
+
+    return add_docs
