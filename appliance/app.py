@@ -26,6 +26,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from . import __version__, i18n
+from .i18n import N_
 from .cache import CACHE_KEY, PageCache
 from .config import Config
 from .db import Database, latest_schema
@@ -166,11 +167,6 @@ async def language(request: web.Request, handler) -> web.StreamResponse:
     i18n.set_language(first if first in request.app[CONFIG].languages
                       else request.app[CONFIG].default_language)
     return await handler(request)
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated when shown."""
-    return message
 
 
 _TITLES = {

@@ -77,6 +77,11 @@ def translations(lang: str) -> Translations:
     return _translations.get(lang) or _translations[DEFAULT_LANGUAGE]
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
 def set_language(lang: str) -> None:
     _current.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
 

@@ -20,6 +20,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 
 from appliance import __version__
+from appliance.i18n import N_
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.config import Config
@@ -38,11 +39,6 @@ GENERATOR = "Portal appliance"
 # Characters XML 1.0 cannot carry; imported text sometimes holds them, and
 # lxml refuses the whole feed rather than one title.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogue; it is translated where it is used."""
-    return message
 
 
 _LINK_TITLES = {

@@ -8,9 +8,7 @@ translated where they are shown (`_()` in templates), in the reader's language.
 from __future__ import annotations
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
+from appliance.i18n import N_
 
 
 STATUSES = {

@@ -4,6 +4,7 @@ loopback through the app factory), the sample site, and the real corpus."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,30 @@ def corpus_site(corpus, tmp_path_factory) -> Path:
     connection.close()
     assert summary.created > 6000, summary.line()
     return site
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def browser():
+    """Debian's Chromium driven by Playwright (scripts/test installs it)."""
+    from playwright.async_api import async_playwright
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed at /usr/bin/chromium: "
+                    "run the tests through scripts/test, which installs it")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM,
+                                                    args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()

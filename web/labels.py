@@ -7,9 +7,7 @@ translate them when they are shown, with `_()` in the template.
 from __future__ import annotations
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
+from appliance.i18n import N_
 
 
 KINDS = {

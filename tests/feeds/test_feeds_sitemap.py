@@ -27,11 +27,11 @@ async def fetch_xml(client, path: str) -> etree._Element:
 async def sitemap_urls(client) -> dict[str, etree._Element]:
     """Every <url> of every part, by address."""
     index = await fetch_xml(client, "/sitemap.xml")
-    assert index.tag == "{%s}sitemapindex" % NS["s"]
+    assert index.tag == "{{{}}}sitemapindex".format(NS["s"])
     urls: dict[str, etree._Element] = {}
     for loc in index.xpath("s:sitemap/s:loc/text()", namespaces=NS):
         part = await fetch_xml(client, local(loc))
-        assert part.tag == "{%s}urlset" % NS["s"]
+        assert part.tag == "{{{}}}urlset".format(NS["s"])
         entries = part.xpath("s:url", namespaces=NS)
         assert 0 < len(entries) <= URLS_PER_PART
         for url in entries:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import feedparser
 import pytest
@@ -28,7 +28,7 @@ async def fetch_feed(client, path: str) -> feedparser.FeedParserDict:
 
 def stamp(parsed_time) -> str:
     """A feedparser time as stored: UTC, ISO 8601, Z."""
-    moment = datetime.fromtimestamp(calendar.timegm(parsed_time), timezone.utc)
+    moment = datetime.fromtimestamp(calendar.timegm(parsed_time), UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

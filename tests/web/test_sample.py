@@ -30,7 +30,7 @@ async def test_every_reachable_page_of_the_sample_site_renders(sample, client, c
         path = queue.popleft()
         response = await client.get(path)
         assert response.status == 200, f"{path}: {response.status}"
-        if not response.content_type == "text/html":
+        if response.content_type != "text/html":
             continue
         tree = parse_strict(await response.text())
         checked += 1
