@@ -8,6 +8,7 @@ dropped when the generation moves on. Entries are bounded, oldest first out.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 from collections import OrderedDict
@@ -36,6 +37,10 @@ class PageCache:
         self.capacity = entries
         self.max_age = max_age
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        # Renders under way: concurrent misses for one page wait for the
+        # first instead of all rendering it (after each write, every popular
+        # page misses at once).
+        self.pending: dict[tuple[str, int], asyncio.Future[Entry | None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -69,6 +74,18 @@ def _respond(request: web.Request, entry: Entry, max_age: int) -> web.Response:
     return web.Response(status=entry.status, body=entry.body, headers=headers)
 
 
+def _entry(response: web.StreamResponse, generation: int) -> Entry | None:
+    """A cache entry for a successful, fully built response; None otherwise."""
+    if not isinstance(response, web.Response) or response.status != 200:
+        return None
+    body = response.body if isinstance(response.body, bytes) else b""
+    return Entry(
+        generation=generation, status=response.status, body=body,
+        etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        headers={k: response.headers[k] for k in _VARY_HEADERS if k in response.headers},
+    )
+
+
 def cached(handler: Handler) -> Handler:
     """Serve GET requests for a public page from the cache when still fresh."""
 
@@ -83,15 +100,27 @@ def cached(handler: Handler) -> Handler:
         if entry is not None:
             return _respond(request, entry, cache.max_age)
 
-        response = await handler(request)
-        if not isinstance(response, web.Response) or response.status != 200:
+        waiting = cache.pending.get((key, generation))
+        if waiting is not None:
+            entry = await asyncio.shield(waiting)
+            if entry is not None:
+                return _respond(request, entry, cache.max_age)
+            return await handler(request)
+
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        cache.pending[(key, generation)] = future
+        try:
+            response = await handler(request)
+            entry = _entry(response, generation)
+        except BaseException:
+            future.set_result(None)  # waiters render for themselves
+            raise
+        finally:
+            cache.pending.pop((key, generation), None)
+        if not future.done():
+            future.set_result(entry)
+        if entry is None:
             return response
-        body = response.body if isinstance(response.body, bytes) else b""
-        entry = Entry(
-            generation=generation, status=response.status, body=body,
-            etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
-            headers={k: response.headers[k] for k in _VARY_HEADERS if k in response.headers},
-        )
         cache.put(key, entry)
         return _respond(request, entry, cache.max_age)
 

@@ -249,7 +249,9 @@ def list_items(conn: sqlite3.Connection, *, lang: str | None = None,
                                     exclude_ids)
     rows = conn.execute(
         f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}{where}"
-        " ORDER BY item.published_at IS NULL, item.published_at DESC, item.id DESC"
+        # NULL sorts lowest, so undated items come last without a sort key
+        # the index could not serve.
+        " ORDER BY item.published_at DESC, item.id DESC"
         " LIMIT ? OFFSET ?", params + [limit, offset]).fetchall()
     items = [_item_from_row(row) for row in rows]
     _attach_listing_extras(conn, items, with_images)
@@ -285,8 +287,9 @@ def _listing_filter(lang, kinds, section_id, tag_id, status, featured,
         clauses.append("item.id IN (SELECT item_id FROM item_tag WHERE tag_id = ?)")
         params.append(tag_id)
     if featured is not None:
-        clauses.append("item.featured = ?")
-        params.append(int(featured))
+        # A literal, not a parameter: only then can SQLite use the partial
+        # index of featured items.
+        clauses.append(f"item.featured = {int(bool(featured))}")
     exclude = list(exclude_ids)
     if exclude:
         clauses.append(f"item.id NOT IN ({','.join('?' * len(exclude))})")
@@ -442,7 +445,7 @@ def list_kind(conn: sqlite3.Connection, table: str, *, filters: dict[str, Any],
     where = " WHERE " + " AND ".join(clauses)
     join = f" JOIN {table} ON {table}.item_id = item.id"
     total = conn.execute(f"SELECT count(*) FROM item{join}{where}", params).fetchone()[0]
-    order = ("document.issued_at IS NULL, document.issued_at DESC, item.id DESC"
+    order = ("document.issued_at DESC, item.id DESC"
              if table == "document" else "procedure.code")
     rows = conn.execute(
         f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}{join}{where} ORDER BY {order}"

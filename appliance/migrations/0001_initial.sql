@@ -74,6 +74,9 @@ CREATE INDEX item_listing ON item (status, lang, kind, published_at DESC);
 CREATE INDEX item_section ON item (section_id, status, lang, published_at DESC);
 CREATE INDEX item_translation ON item (translation_group) WHERE translation_group IS NOT NULL;
 CREATE INDEX item_updated ON item (updated_at DESC);
+-- Newest first across kinds (home page, feeds), and the few featured items.
+CREATE INDEX item_recent ON item (status, lang, published_at DESC);
+CREATE INDEX item_featured ON item (status, lang, published_at DESC) WHERE featured = 1;
 
 CREATE TABLE document (
     item_id      INTEGER PRIMARY KEY REFERENCES item(id) ON DELETE CASCADE,
@@ -89,6 +92,7 @@ CREATE TABLE document (
     year         INTEGER
 );
 CREATE INDEX document_number_key ON document (number_key) WHERE number_key IS NOT NULL;
+CREATE INDEX document_issued ON document (issued_at DESC);
 
 CREATE TABLE procedure (
     item_id      INTEGER PRIMARY KEY REFERENCES item(id) ON DELETE CASCADE,
