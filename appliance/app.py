@@ -17,7 +17,6 @@ import logging
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
@@ -64,7 +63,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.router.add_get("/healthz", healthz)
     config.media_dir.mkdir(parents=True, exist_ok=True)
-    app.router.add_static("/media/", config.media_dir, name="media")
+    app.router.add_get("/media/{path:.+}", media_file, name="media")
     app.on_response_prepare.append(_static_cache_headers)
 
     for name in PARTS:
@@ -156,6 +155,8 @@ def part_prefix(part: str) -> str:
 async def _static_cache_headers(request: web.Request, response: web.StreamResponse) -> None:
     if "/static/" in request.path and "v" in request.query:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    # No software versions for scanners to match against known flaws.
+    response.headers["Server"] = "portal"
 
 
 # -- language and errors ------------------------------------------------------
@@ -182,7 +183,7 @@ _TITLES = {
 }
 _MESSAGES = {
     400: N_("Please check what you entered and try again."),
-    403: N_("Your session may have expired. Go back, reload the page and try again."),
+    403: N_("You do not have access to this page."),
     404: N_("The page may have moved or been removed. Try the search or the home page."),
     405: N_("Go back and use the form on the page."),
     409: N_("Someone else may have changed it. Reload and try again."),
@@ -191,6 +192,9 @@ _MESSAGES = {
     500: N_("The error has been recorded. Please try again in a moment."),
     503: N_("Please try again in a moment."),
 }
+
+
+CSRF_MESSAGE = N_("Your session may have expired. Go back, reload the page and try again.")
 
 
 def is_api(request: web.Request) -> bool:
@@ -234,6 +238,8 @@ def _error_response(request: web.Request, status: int, detail: str | None,
                             text=json.dumps(problem, ensure_ascii=False),
                             content_type="application/problem+json")
     message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
+    if status == 403 and detail == "csrf":
+        message, detail = CSRF_MESSAGE, None
     try:
         response = aiohttp_jinja2.render_template(
             "web/error.html", request,
@@ -265,5 +271,10 @@ async def healthz(request: web.Request) -> web.Response:
                              headers={"Cache-Control": "no-store"})
 
 
-def media_path(config: Config, relative: str) -> Path:
-    return config.media_dir / relative
+async def media_file(request: web.Request) -> web.FileResponse:
+    """An uploaded file; anything outside the media folder does not exist."""
+    root = request.app[CONFIG].media_dir.resolve()
+    path = (root / request.match_info["path"]).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})

@@ -153,6 +153,16 @@ def cmd_version(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------
 
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
+    return port
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="portal", description="The provincial portal appliance.")
     parser.add_argument("--version", action="version", version=f"portal {__version__}")
@@ -174,11 +184,11 @@ def build_parser() -> Parser:
 
     p = command("serve", cmd_serve, "serve the site")
     p.add_argument("--host", help="address to listen on (default from the config)")
-    p.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    p.add_argument("--port", type=port_number, help="port to listen on (default 8080)")
 
     p = command("demo", cmd_demo, "run the built-in sample site, no set-up", data=False)
     p.add_argument("--host", default="localhost")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=port_number, default=8080)
     p.add_argument("--data", metavar="DIR",
                    help="keep the demo site here instead of a temporary directory")
 
@@ -215,7 +225,7 @@ def _cli_language() -> str:
 def main(argv: list[str] | None = None) -> int:
     # The data directory holds personal data and keys: nothing in it is
     # readable by other accounts on the server.
-    os.umask(0o027)
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     logs.setup(os.environ.get("PORTAL_LOG_LEVEL", "WARNING")
                if args.command not in ("serve", "demo") else "INFO")
@@ -226,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"portal: error: {exc}", file=sys.stderr)
     except sqlite3.Error as exc:
         print(f"portal: database error: {exc}", file=sys.stderr)
+    except OSError as exc:  # a path or port the system refused
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"portal: error: {exc.strerror or exc}{where}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a fault: one line, traceback only on request

@@ -260,6 +260,7 @@ def new_secrets() -> dict[str, str]:
 def write_site_files(data_dir: Path, overrides: dict[str, Any] | None = None) -> None:
     """Write portal.toml and secrets.toml into a new data directory."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)  # keys and personal data: the service account only
     (data_dir / MEDIA_DIR).mkdir(exist_ok=True)
     (data_dir / CONFIG_FILE).write_text(render_config(overrides), encoding="utf-8")
     secret_path = data_dir / SECRETS_FILE

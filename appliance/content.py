@@ -26,6 +26,7 @@ from .errors import ConflictError, NotFoundError, UserError
 from .i18n import LANGUAGES, LOCAL_TZ
 from .i18n import gettext as _
 from .text import (
+    clean,
     fold,
     html_to_text,
     is_khmer,
@@ -109,6 +110,7 @@ class Item:
     kind: str
     lang: str
     status: str
+    revision: int
     slug: str
     title: str
     summary: str
@@ -161,7 +163,8 @@ def item_url(kind: str, lang: str, slug: str, section_key: str | None = None) ->
 
 
 _ITEM_COLUMNS = (
-    "item.id, item.kind, item.lang, item.status, item.slug, item.title, item.summary,"
+    "item.id, item.kind, item.lang, item.status, item.revision, item.slug, item.title,"
+    " item.summary,"
     " item.published_at, item.created_at, item.updated_at, item.featured,"
     " item.section_id, section.key AS section_key, item.translation_group,"
     " item.external_id, item.source, item.source_url, item.attribution, item.byline,"
@@ -173,6 +176,7 @@ _ITEM_FROM = " FROM item LEFT JOIN section ON section.id = item.section_id"
 def _item_from_row(row: sqlite3.Row, body: str = "") -> Item:
     return Item(
         id=row["id"], kind=row["kind"], lang=row["lang"], status=row["status"],
+        revision=row["revision"],
         slug=row["slug"], title=row["title"], summary=row["summary"], body=body,
         published_at=row["published_at"], created_at=row["created_at"],
         updated_at=row["updated_at"], featured=bool(row["featured"]),
@@ -543,9 +547,9 @@ def save_section(conn: sqlite3.Connection, key: str, names: dict[str, str],
     now = utcnow()
     existing = get_section(conn, key)
     if existing:
-        merged = existing.names | clean
+        # The names given are the section's names now: an emptied one is gone.
         conn.execute("UPDATE section SET names = ?, position = ?, updated_at = ? WHERE id = ?",
-                     (json.dumps(merged, ensure_ascii=False),
+                     (json.dumps(clean, ensure_ascii=False),
                       existing.position if position is None else position, now, existing.id))
         audit(conn, user_id, "section.update", f"section:{existing.id}")
     else:
@@ -720,7 +724,7 @@ def _validate(conn: sqlite3.Connection, data: ItemInput) -> tuple[int | None, st
         raise UserError(_("Unknown kind “%(kind)s”: use one of %(kinds)s.", kind=data.kind, kinds=", ".join(KINDS)))
     if data.lang not in LANGUAGES:
         raise UserError(_("Unknown language “%(lang)s”: use vi, en or km.", lang=data.lang))
-    title = " ".join(nfc(data.title).split())
+    title = " ".join(clean(data.title).split())
     if not title:
         raise UserError(_("The title is empty."))
     if len(title) > 2000:
@@ -770,7 +774,8 @@ def _base_slug(data: ItemInput, title: str) -> str:
 
 
 def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None = None,
-              user_id: int | None = None, status: str | None = None) -> Item:
+              user_id: int | None = None, status: str | None = None,
+              expected_revision: int | None = None) -> Item:
     """Create an item, or update one; keeps the search index in step.
 
     A slug, once given, stays: addresses are printed and kept for years.
@@ -778,7 +783,7 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
     section_id, title = _validate(conn, data)
     now = utcnow()
     body = plain_to_html(data.body) if data.body_is_text else sanitize_html(data.body)
-    summary = " ".join(nfc(data.summary).split())
+    summary = " ".join(clean(data.summary).split())
     published_at = parse_time(data.published_at)
     if status is not None and status not in STATUSES:
         raise UserError(_("Unknown status “%(status)s”.", status=status))
@@ -789,7 +794,7 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
         "translation_group": data.translation_group or None,
         "external_id": data.external_id or None, "source": data.source,
         "source_url": data.source_url or None, "attribution": data.attribution or None,
-        "byline": nfc(data.byline).strip(), "lead_image_id": data.lead_image_id,
+        "byline": " ".join(clean(data.byline).split()), "lead_image_id": data.lead_image_id,
         "extra": json.dumps(data.extra, ensure_ascii=False, default=str),
         "updated_at": now,
     }
@@ -807,17 +812,25 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
         audit(conn, user_id, "item.create", f"item:{item_id}", data.kind)
     else:
         current = get_item(conn, item_id)
+        if expected_revision is not None and expected_revision != current.revision:
+            raise ConflictError(_(
+                "Someone else saved this item after you opened it. Reload it to see "
+                "their changes, then make yours again."))
         if current.lang != data.lang and conn.execute(
                 "SELECT 1 FROM item WHERE lang = ? AND slug = ? AND id != ?",
                 (data.lang, current.slug, item_id)).fetchone():
             raise ConflictError(_("An item in that language already has this address."))
         if data.slug and slugify(data.slug) != current.slug:
             values["slug"] = _unique_slug(conn, data.lang, slugify(data.slug), item_id)
+        elif not data.slug and current.status == "draft" and title != current.title:
+            # A draft's address follows its title until it is first published;
+            # from then on it is kept, because people share and print it.
+            values["slug"] = _unique_slug(conn, data.lang, _base_slug(data, title), item_id)
         if status is not None:
             values["status"] = status
         values["published_at"] = published_at or current.published_at
         assignments = ", ".join(f"{column} = ?" for column in values)
-        conn.execute(f"UPDATE item SET {assignments} WHERE id = ?",
+        conn.execute(f"UPDATE item SET {assignments}, revision = revision + 1 WHERE id = ?",
                      list(values.values()) + [item_id])
         audit(conn, user_id, "item.update", f"item:{item_id}")
 
@@ -894,7 +907,8 @@ def set_status(conn: sqlite3.Connection, item_id: int, status: str,
     published_at = item.published_at
     if status == "published" and not published_at:
         published_at = utcnow()
-    conn.execute("UPDATE item SET status = ?, published_at = ?, updated_at = ? WHERE id = ?",
+    conn.execute("UPDATE item SET status = ?, published_at = ?, updated_at = ?,"
+                 " revision = revision + 1 WHERE id = ?",
                  (status, published_at, utcnow(), item_id))
     audit(conn, user_id, f"item.{status}", f"item:{item_id}")
     item = get_item(conn, item_id)
@@ -979,6 +993,6 @@ def reindex_all(conn: sqlite3.Connection) -> int:
 
 def set_lead_image(conn: sqlite3.Connection, item_id: int, media_id: int | None,
                    user_id: int | None = None) -> None:
-    conn.execute("UPDATE item SET lead_image_id = ?, updated_at = ? WHERE id = ?",
-                 (media_id, utcnow(), item_id))
+    conn.execute("UPDATE item SET lead_image_id = ?, updated_at = ?,"
+                 " revision = revision + 1 WHERE id = ?", (media_id, utcnow(), item_id))
     audit(conn, user_id, "item.image", f"item:{item_id}", str(media_id))

@@ -62,9 +62,10 @@ class Summary:
 def _open(path: Path):
     with path.open("rb") as probe:
         magic = probe.read(2)
+    # utf-8-sig: files saved by Windows tools often start with a byte-order mark.
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open("r", encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return path.open("r", encoding="utf-8-sig")
 
 
 def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
@@ -161,6 +162,8 @@ def import_files(conn: sqlite3.Connection, paths: list[Path], *,
     """Import every file; sections from all files first, then the items."""
     summary = Summary()
     for path in paths:
+        if path.is_dir():
+            raise UserError(_("%(path)s is a folder, not a file.", path=path))
         if not path.is_file():
             raise UserError(_("%(path)s: no such file.", path=path))
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 
 # Attributes every LogRecord has; anything else was passed as `extra` fields.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -20,11 +22,20 @@ def _fields(record: logging.LogRecord) -> dict[str, object]:
     return {k: v for k, v in vars(record).items() if k not in _STANDARD}
 
 
+# Request paths and user names reach the log; control characters in them
+# could forge lines or drive the operator's terminal, so they are escaped.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _safe(value: object) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(value))
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
-        fields = " ".join(f"{k}={v}" for k, v in _fields(record).items())
-        line = f"{stamp} {record.levelname} {record.name}: {record.getMessage()}"
+        fields = " ".join(f"{k}={_safe(v)}" for k, v in _fields(record).items())
+        line = f"{stamp} {record.levelname} {record.name}: {_safe(record.getMessage())}"
         if fields:
             line += " " + fields
         if record.exc_info:
@@ -58,6 +69,25 @@ def setup(level: str = "INFO", fmt: str = "text", stream=None) -> None:
     aio.handlers[:] = [handler]
     aio.setLevel(logging.WARNING)
     aio.propagate = False
+    server = logging.getLogger("aiohttp.server")
+    server.filters[:] = [MalformedRequestFilter()]
+
+
+class MalformedRequestFilter(logging.Filter):
+    """Malformed HTTP from clients (over-long lines, bad headers) is not a
+    fault of ours: one short line without the client's address or the
+    request text, instead of aiohttp's traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg = "malformed request rejected"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.__dict__["reason"] = type(exc).__name__
+        return True
 
 
 class AccessLogger(AbstractAccessLogger):

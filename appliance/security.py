@@ -29,13 +29,16 @@ CSRF_HEADER = "X-CSRF-Token"
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    apply_headers(request, response)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # redirects travel as exceptions
+        apply_headers(request, exc.headers)
+        raise
+    apply_headers(request, response.headers)
     return response
 
 
-def apply_headers(request: web.Request, response: web.StreamResponse) -> None:
-    headers = response.headers
+def apply_headers(request: web.Request, headers) -> None:
     is_admin = request.path.startswith("/admin")
     headers.setdefault("Content-Security-Policy", ADMIN_CSP if is_admin else PUBLIC_CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -74,7 +77,7 @@ async def check_csrf(request: web.Request, form=None) -> None:
         form = form if form is not None else await request.post()
         supplied = form.get(CSRF_FIELD)
     if not csrf_matches(session, supplied if isinstance(supplied, str) else None):
-        raise web.HTTPForbidden(reason="csrf")
+        raise web.HTTPForbidden(reason="csrf", text="csrf")
 
 
 # -- rate limits --------------------------------------------------------------

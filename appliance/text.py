@@ -15,6 +15,16 @@ def nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text or "")
 
 
+# C0 and C1 control characters other than tab and newline: real exports carry
+# them now and then, and they break XML feeds and confuse readers.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str | None) -> str:
+    """NFC text without control characters (tab and newline are kept)."""
+    return _CONTROL.sub("", nfc(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _build_fold_table() -> dict[int, str]:
     """Map every accented Latin letter to its base letter, one code point to one.
 
@@ -75,7 +85,7 @@ def is_khmer(text: str) -> bool:
 
 def plain_to_html(text: str | None) -> str:
     """Plain text with blank-line paragraphs to escaped HTML paragraphs."""
-    paragraphs = re.split(r"\n\s*\n", nfc(text).strip())
+    paragraphs = re.split(r"\n\s*\n", clean(text).strip())
     out = []
     for para in paragraphs:
         para = para.strip()
@@ -116,15 +126,28 @@ _ALLOWED_ATTRS = {
 }
 
 
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    # Pictures come only from this site's media library: the page's security
+    # policy would block any other host, leaving a broken image.
+    if element == "img" and attribute == "src" and not value.startswith("/media/"):
+        return None
+    return value
+
+
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
 def sanitize_html(markup: str | None) -> str:
     """Server-side cleaning of rich text from editors: a fixed allow-list."""
-    return nh3.clean(
-        nfc(markup),
+    cleaned = nh3.clean(
+        clean(markup),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRS,
+        attribute_filter=_keep_attribute,
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer",
     )
+    return _IMG_WITHOUT_SRC.sub("", cleaned)
 
 
 def truncate(text: str, length: int) -> str:

@@ -18,6 +18,9 @@ from .i18n import gettext as _
 ROLES = ("contributor", "reporter", "editor", "section-editor", "editor-in-chief",
          "admin")
 MIN_PASSWORD_LENGTH = 10
+# Longer input is refused unchecked at login, so hashing cannot be made to
+# spend unbounded time; accounts must fit the same limit.
+MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,39}$")
 
 _hasher = PasswordHasher()
@@ -62,6 +65,9 @@ def check_role(role: str) -> str:
 
 
 def check_password(password: str) -> str:
+    if len(password or "") > MAX_PASSWORD_LENGTH:
+        raise UserError(_("The password is too long: use at most %(n)s characters.",
+                          n=MAX_PASSWORD_LENGTH))
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise UserError(_("The password is too short: use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     return password
@@ -127,20 +133,47 @@ def end_sessions(conn: sqlite3.Connection, user_id: int) -> None:
                  (user_id,))
 
 
+@dataclass(frozen=True)
+class LoginRecord:
+    """What a login check needs to know about an account."""
+    user_id: int | None
+    password_hash: str
+    disabled: bool
+
+
+def login_record(conn: sqlite3.Connection, username: str) -> LoginRecord:
+    """The stored hash for a user name; unknown names get a dummy hash, so
+    checking them costs the same and timing does not tell them apart."""
+    row = conn.execute("SELECT id, password_hash, disabled FROM user WHERE username = ?",
+                       (username or "",)).fetchone()
+    if row is None:
+        return LoginRecord(None, _DUMMY_HASH, True)
+    return LoginRecord(row["id"], row["password_hash"], bool(row["disabled"]))
+
+
+def password_matches(record: LoginRecord, password: str) -> bool:
+    """The slow, CPU-bound argon2 check; the server runs it off the database
+    threads so a burst of logins does not hold up editors' saves."""
+    try:
+        _hasher.verify(record.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+    return record.user_id is not None and not record.disabled
+
+
+def record_login(conn: sqlite3.Connection, record: LoginRecord, password: str) -> User:
+    """Note a successful login (and upgrade the hash if its cost changed)."""
+    if _hasher.check_needs_rehash(record.password_hash):
+        conn.execute("UPDATE user SET password_hash = ? WHERE id = ?",
+                     (_hasher.hash(password), record.user_id))
+    conn.execute("UPDATE user SET last_login_at = ? WHERE id = ?",
+                 (utcnow(), record.user_id))
+    return get_user(conn, record.user_id)
+
+
 def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
     """The user when the name and password match an enabled account, else None."""
-    row = conn.execute("SELECT * FROM user WHERE username = ?",
-                       (username or "",)).fetchone()
-    stored = row["password_hash"] if row else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password or "")
-    except (VerificationError, InvalidHashError):
+    record = login_record(conn, username)
+    if not password_matches(record, password):
         return None
-    if row is None or row["disabled"]:
-        return None
-    if _hasher.check_needs_rehash(stored):
-        conn.execute("UPDATE user SET password_hash = ? WHERE id = ?",
-                     (_hasher.hash(password), row["id"]))
-    conn.execute("UPDATE user SET last_login_at = ? WHERE id = ?", (utcnow(), row["id"]))
-    return get_user(conn, row["id"])
-
+    return record_login(conn, record, password)

@@ -48,6 +48,7 @@ CREATE TABLE item (
                           'legal_document', 'procedure', 'public_service')),
     lang              TEXT NOT NULL CHECK (lang IN ('vi', 'en', 'km')),
     status            TEXT NOT NULL DEFAULT 'draft',
+    revision          INTEGER NOT NULL DEFAULT 1,    -- +1 on every change (stale-edit check)
     published_at      TEXT,
     featured          INTEGER NOT NULL DEFAULT 0,
     section_id        INTEGER REFERENCES section(id) ON DELETE SET NULL,

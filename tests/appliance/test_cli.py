@@ -65,7 +65,7 @@ def test_init_takes_the_password_from_the_environment(tmp_path, capsys):
     (["user", "disable", "nobody", "--data", "{site}"], "nobody"),
     (["user", "list", "--data", "{new}"], "portal init"),
     (["import", "jsonl", "{new}/missing.jsonl", "--data", "{site}"], "no such file"),
-    (["serve", "--data", "{site}", "--port", "http"], "invalid int"),
+    (["serve", "--data", "{site}", "--port", "http"], "invalid port"),
     (["frobnicate"], "invalid choice"),
     (["user", "add", "bob", "--data", "{site}"], "--role"),
 ])

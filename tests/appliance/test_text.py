@@ -71,3 +71,9 @@ def test_plain_text_round_trip_keeps_paragraphs_and_escapes():
 def test_truncate_cuts_at_a_word_with_an_ellipsis():
     assert truncate("một hai ba bốn", 9) == "một hai…"
     assert truncate("ngắn", 10) == "ngắn"
+
+
+def test_pictures_only_come_from_the_media_library():
+    clean = sanitize_html('<p><img src="https://evil.example/x.png" alt="a">'
+                          '<img src="x"><img src="/media/2026/01/a.jpg" alt="b"></p>')
+    assert clean == '<p><img src="/media/2026/01/a.jpg" alt="b"></p>'
