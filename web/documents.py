@@ -7,6 +7,7 @@ address stays the canonical one.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -20,13 +21,14 @@ from appliance.i18n import gettext as _
 from .pages import Meta, Pagination, describe, page_number, render, same_page_switch
 
 FILTERS = ("type", "issuer", "year")
+_YEAR = re.compile(r"[0-9]{4}")  # ASCII only: int() refuses "²" and its kin
 
 
 def read_filters(request: web.Request) -> dict[str, Any]:
     """The listing's filters from the query; a year must be a number."""
     chosen = {name: request.query.get(name, "").strip() for name in FILTERS}
     year = chosen["year"]
-    if year and not (year.isdigit() and len(year) == 4):
+    if year and not _YEAR.fullmatch(year):
         raise web.HTTPBadRequest(
             text=_("The year must have four digits, such as 2024.")
         )

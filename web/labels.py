@@ -1,4 +1,5 @@
-"""Interface names for stored codes (kinds, legal status, service level).
+"""Interface names for stored codes (kinds, legal status, service level) and
+for the procedure levels the national database stores in Vietnamese.
 
 The strings are marked with N_ so the catalogue extraction finds them; pages
 translate them when they are shown, with `_()` in the template.
@@ -6,8 +7,9 @@ translate them when they are shown, with `_()` in the template.
 
 from __future__ import annotations
 
+import unicodedata
 
-from appliance.i18n import N_
+from appliance.i18n import N_, gettext
 
 
 KINDS = {
@@ -32,6 +34,17 @@ SERVICE_LEVELS = {
     "partial": N_("Partly online"),
 }
 
+# Keyed by the stored Vietnamese text, folded (see _folded); the Vietnamese
+# catalogue gives them back as the national database writes them.
+PROCEDURE_LEVELS = {
+    "cấp trung ương": N_("Central level"),
+    "cấp bộ": N_("Ministry level"),
+    "cấp tỉnh": N_("Provincial level"),
+    "cấp huyện": N_("District level"),
+    "cấp xã": N_("Commune level"),
+    "cơ quan khác": N_("Other agencies"),
+}
+
 # Languages named in the interface language (the switcher names each in itself).
 LANGUAGES = {
     "vi": N_("Vietnamese"),
@@ -54,3 +67,20 @@ def service_level(code: str | None) -> str:
 
 def language(code: str) -> str:
     return LANGUAGES.get(code, code)
+
+
+def procedure_level(value: str | None) -> str | None:
+    """A stored procedure level in the interface language, or None if unknown.
+
+    A procedure done at several levels stores them comma-separated ("Cấp bộ,
+    Cấp tỉnh"); it is translated only when every part is known.
+    """
+    parts = [_folded(part) for part in (value or "").split(",")]
+    if not all(part in PROCEDURE_LEVELS for part in parts):
+        return None
+    return ", ".join(gettext(PROCEDURE_LEVELS[part]) for part in parts)
+
+
+def _folded(text: str) -> str:
+    # Imported text may be decomposed (NFD), capitalised or unevenly spaced.
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()

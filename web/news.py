@@ -12,12 +12,14 @@ from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import LANGUAGES
 from appliance.i18n import gettext as _
+from feeds import feed_links
 
 from .pages import (
     Meta,
     Pagination,
     default_switch,
     describe,
+    no_version_notes,
     page_number,
     render,
     same_page_switch,
@@ -86,6 +88,7 @@ async def section(request: web.Request) -> web.Response:
         },
         switch=same_page_switch(config, lang, path),
         area=key,
+        feeds=feed_links(lang, key, name),
     )
     return await render(request, "web/section.html", data, meta)
 
@@ -199,6 +202,7 @@ async def article(request: web.Request) -> web.Response:
         path=item.url,
         alternates=(alternates | {lang: item.url}) if alternates else {},
         switch=switch,
+        switch_notes=no_version_notes(config, lang, translations),
         og_type="article",
         area=item.section_key or "",
         image=item.lead_image.url if item.lead_image else None,

@@ -8,7 +8,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import quote, urlencode
 
 import aiohttp_jinja2
@@ -17,8 +17,11 @@ from aiohttp import web
 from appliance import content
 from appliance.app import CONFIG, DB
 from appliance.config import Config
+from appliance.i18n import N_, lazy_gettext_for
 from appliance.i18n import gettext as _
 from appliance.text import html_to_text, truncate
+from feeds import feed_links
+from feeds.api import MAX_QUERY_CHARS
 
 from . import labels
 
@@ -53,6 +56,10 @@ class Meta:
     image: str | None = None
     area: str = ""  # which navigation entry is current
     noindex: bool = False  # search results stay out of indexes
+    # The page's own feeds (feeds.feed_links), announced before the site's.
+    feeds: list[dict[str, str]] = field(default_factory=list)
+    # Why a switcher link leads elsewhere than this page, by language.
+    switch_notes: dict[str, str] = field(default_factory=dict)
 
 
 def setup_templates(app: web.Application) -> None:
@@ -65,7 +72,12 @@ def setup_templates(app: web.Application) -> None:
         local_url=local_url,
         section_label=section_label,
     )
-    env.globals.update(labels=labels, page_link=page_link)
+    env.globals.update(
+        labels=labels,
+        page_link=page_link,
+        feed_links=feed_links,
+        search_max_chars=MAX_QUERY_CHARS,
+    )
     app[NAV_CACHE] = {}
 
 
@@ -132,9 +144,14 @@ def step_parts(line: str) -> tuple[str, str]:
 # -- paging -------------------------------------------------------------------
 
 
+# ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses.
+# Six digits are far past the last page of any listing, which is then a 404.
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
 def page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1").strip()
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+    raw = request.query.get("page", "1")
+    if not _PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
         raise web.HTTPBadRequest(
             text=_("The page number must be a whole number from 1.")
         )
@@ -204,6 +221,27 @@ def default_switch(config: Config, lang: str, path: str) -> dict[str, str]:
     return {
         other: (path if other == lang else f"/{other}/") for other in config.languages
     }
+
+
+NO_VERSION = N_(
+    "This story has no %(language)s version; the link opens the %(language)s home page."
+)
+
+
+def no_version_notes(
+    config: Config, lang: str, versions: Collection[str]
+) -> dict[str, str]:
+    """Notes for the languages a story lacks, each written in that language.
+
+    The switcher names every language in itself (lang="…" on its link), so
+    the note that comes with the name is in that language too.
+    """
+    notes = {}
+    for code in config.languages:
+        if code != lang and code not in versions:
+            language = lazy_gettext_for(code, labels.language(code))
+            notes[code] = lazy_gettext_for(code, NO_VERSION, language=language)
+    return notes
 
 
 def same_page_switch(

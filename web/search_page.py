@@ -11,6 +11,7 @@ from appliance import content
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
+from feeds.api import MAX_QUERY_CHARS
 from search.engine import run_search
 
 from .pages import Meta, Pagination, page_number, render, same_page_switch
@@ -27,7 +28,16 @@ _SHOWN_ANYWHERE = {
 
 
 def read_query(request: web.Request) -> tuple[str, str | None]:
-    q = " ".join(request.query.get("q", "").split())
+    raw = request.query.get("q", "")
+    if len(raw) > MAX_QUERY_CHARS:  # counted as the search API counts
+        raise web.HTTPBadRequest(
+            text=_(
+                "The search words are longer than %(max)s characters. "
+                "Use fewer words and search again.",
+                max=MAX_QUERY_CHARS,
+            )
+        )
+    q = " ".join(raw.split())
     kind = request.query.get("kind", "").strip() or None
     if kind is not None and kind not in content.KINDS:
         raise web.HTTPBadRequest(

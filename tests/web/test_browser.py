@@ -58,6 +58,40 @@ async def test_pages_have_no_wcag_violations_on_a_phone(site, browser, base_url,
     assert not found, "\n".join(found)
 
 
+DESKTOP = {"width": 1366, "height": 768}
+# The space between the header and the first thing drawn in <main>, and
+# between the last thing and the footer, in CSS pixels.
+_GAPS = """() => {
+    const drawn = [...document.querySelectorAll("main *")]
+        .map((e) => e.getBoundingClientRect())
+        .filter((r) => r.width > 1 && r.height > 1);
+    const header = document.querySelector("body > header").getBoundingClientRect();
+    const footer = document.querySelector("body > footer").getBoundingClientRect();
+    return [
+        Math.min(...drawn.map((r) => r.top)) - header.bottom,
+        footer.top - Math.max(...drawn.map((r) => r.bottom)),
+    ];
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_content_keeps_its_distance_from_header_and_footer(
+    site, browser, base_url, viewport
+):
+    context = await browser.new_context(viewport=viewport)
+    page = await context.new_page()
+    cramped = []
+    for lang in ("vi", "km"):
+        for path in pages(site, lang) + [f"/{lang}/procedures/", f"/{lang}/kinh-te/"]:
+            await page.goto(base_url + path)
+            top, bottom = await page.evaluate(_GAPS)
+            if top < 16 or bottom < 24:
+                cramped.append(f"{path}: {top:.0f}px below the header, "
+                               f"{bottom:.0f}px above the footer")
+    await context.close()
+    assert not cramped, "\n".join(cramped)
+
+
 async def test_phone_menu_folds_behind_a_button(site, browser, base_url):
     context = await browser.new_context(viewport=PHONE)
     page = await context.new_page()

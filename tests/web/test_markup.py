@@ -16,6 +16,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 from web_support import get_page
 
+from feeds import feed_links
+
 LANGS = ("vi", "en", "km")
 
 
@@ -75,6 +77,51 @@ async def test_article_with_a_lead_image_shares_it(site, client, config):
     page = await get_page(client, site.urls["story-vi"])
     image = page.attr(".//meta[@property='og:image']", "content")
     assert image == config.base_url + "/media/tests/bridge.jpg"
+
+
+# -- feeds ---------------------------------------------------------------------
+
+
+def _feed_hints(page) -> list[dict[str, str]]:
+    return [
+        {"href": link.get("href"), "type": link.get("type"), "title": link.get("title")}
+        for link in page.all(".//head/link[@rel='alternate']")
+        if link.get("type")
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_page_announces_the_feeds_of_its_language(site, client, lang):
+    for path in page_paths(site, lang):
+        page = await get_page(client, path)
+        hints = _feed_hints(page)
+        assert hints[-2:] == feed_links(lang), path
+        if not urlsplit(path).path.endswith(("/kinh-te/", "/tin-tuc/")):
+            assert hints == feed_links(lang), path
+        for hint in hints:
+            response = await client.get(hint["href"])
+            assert (response.status, response.content_type) == (200, hint["type"])
+
+
+@pytest.mark.parametrize("lang, name", [("vi", "Kinh tế"), ("en", "Economy")])
+async def test_section_pages_announce_their_own_feeds_first(site, client, lang, name):
+    page = await get_page(client, f"/{lang}/kinh-te/")
+    section_feeds = feed_links(lang, "kinh-te", name)
+    assert _feed_hints(page) == section_feeds + feed_links(lang)
+    assert [hint["href"] for hint in section_feeds] == [
+        f"/{lang}/kinh-te/feed.xml",
+        f"/{lang}/kinh-te/atom.xml",
+    ]
+    assert name in section_feeds[0]["title"]
+
+
+async def test_section_without_a_name_in_the_language_names_its_feed_anyway(
+    site, client
+):
+    page = await get_page(client, "/km/kinh-te/")
+    assert _feed_hints(page)[0]["title"] == feed_links("km", "kinh-te", "Kinh tế")[0][
+        "title"
+    ]
 
 
 # -- nothing from another host -------------------------------------------------

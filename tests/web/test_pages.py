@@ -3,10 +3,16 @@ what happens with wrong addresses and bad input."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from web_support import get_page, redirect_of, text_of
+
+from appliance import content
+from appliance.content import ItemInput
+from appliance.db import transaction
+from appliance.i18n import lazy_gettext_for
+from feeds.api import MAX_QUERY_CHARS
 
 LANGS = ("vi", "en", "km")
 
@@ -109,6 +115,49 @@ async def test_bad_page_numbers_get_an_error_page(site, client, query, status):
     assert page.find(".//main//h1") is not None
 
 
+# Every listing that pages, with a query that gives it results.
+PAGED = [
+    "/vi/tin-tuc/?",
+    "/vi/tags/giao-thong?",
+    "/en/documents/?",
+    "/en/procedures/?",
+    "/km/services/?",
+    "/vi/search?q=khieu+nai&",
+]
+
+
+@pytest.mark.parametrize("listing", PAGED)
+@pytest.mark.parametrize(
+    "page",
+    [
+        "%C2%B2",  # superscript two: isdigit() but not int()
+        "%D9%A3",  # Arabic-Indic three
+        "%EF%BC%91",  # fullwidth one
+        "%E1%9F%A1",  # Khmer one
+        "1%0A",
+        "%2B1",
+        "%201",
+        "1_0",
+        "1234567",
+        "99999999999999999999999",
+    ],
+)
+async def test_paged_listings_refuse_page_numbers_not_in_ascii_digits(
+    site, client, listing, page
+):
+    error = await get_page(client, f"{listing}page={page}", status=400)
+    expected = lazy_gettext_for(error.lang, "The page number must be a whole number from 1.")
+    assert text_of(error.find(".//p[@class='error-detail']")) == expected
+
+
+@pytest.mark.parametrize("listing", PAGED)
+async def test_paged_listings_past_their_last_page_are_not_found(
+    site, client, listing
+):
+    await get_page(client, f"{listing}page=999999", status=404)
+    await get_page(client, f"{listing}page=000001", status=200)
+
+
 async def test_unknown_section_is_not_found(site, client):
     await get_page(client, "/vi/khong-co/", status=404)
     await get_page(client, "/vi/khong-co", status=404)
@@ -192,9 +241,13 @@ async def test_unknown_article_is_not_found(site, client):
 
 
 def _fact(page, label: str) -> str:
+    return text_of(_fact_cell(page, label))
+
+
+def _fact_cell(page, label: str):
     for row in page.all(".//table[@class='facts']//tr"):
         if text_of(row.find("th")) == label:
-            return text_of(row.find("td"))
+            return row.find("td")
     raise AssertionError(f"no row {label!r}")
 
 
@@ -257,7 +310,9 @@ async def test_documents_listing_filters_and_pages(site, client):
     assert none.find(".//main//p[@class='empty']") is not None
 
 
-@pytest.mark.parametrize("query", ["year=abc", "year=20266", "page=x"])
+@pytest.mark.parametrize(
+    "query", ["year=abc", "year=20266", "page=x", "year=%C2%B2%C2%B2%C2%B2%C2%B2"]
+)
 async def test_documents_listing_refuses_bad_filters(site, client, query):
     await get_page(client, f"/vi/documents/?{query}", status=400)
 
@@ -294,6 +349,74 @@ async def test_procedures_listing_filters_by_field_and_level(site, client):
     other = await get_page(client, "/vi/procedures/?level=C%E1%BA%A5p+x%C3%A3")
     assert "/vi/procedures/1.000178" not in other.links()
     await get_page(client, "/vi/procedures/khong-co", status=404)
+
+
+@pytest.fixture
+def more_procedures(site, conn):
+    """Two more procedures: one done at two known levels, one at an unknown level."""
+
+    def add(conn):
+        for code, level in (("2.000001", "Cấp bộ, Cấp xã"), ("2.000002", "Cấp đặc biệt")):
+            data = ItemInput(
+                kind="procedure",
+                lang="vi",
+                title=f"Thủ tục {code}",
+                procedure={"code": code, "field": "Khiếu nại, tố cáo", "level": level},
+            )
+            content.save_item(conn, data, status="published")
+
+    transaction(conn, add)
+
+
+@pytest.mark.parametrize(
+    "lang, level, several",
+    [
+        ("vi", "Cấp tỉnh", "Cấp bộ, Cấp xã"),
+        ("en", "Provincial level", "Ministry level, Commune level"),
+        ("km", "ថ្នាក់ខេត្ត", "ថ្នាក់ក្រសួង, ថ្នាក់ឃុំ"),
+    ],
+)
+async def test_procedure_levels_are_shown_in_the_interface_language(
+    more_procedures, client, lang, level, several
+):
+    page = await get_page(client, f"/{lang}/procedures/1.000178")
+    cell = _fact_cell(page, lazy_gettext_for(lang, "Level"))
+    assert text_of(cell) == level
+    assert cell.get("lang") is None and cell.find(".//*[@lang]") is None
+    # The filter link keeps the stored value.
+    link = urlsplit(cell.find("a").get("href"))
+    assert (link.path, parse_qs(link.query)) == (
+        f"/{lang}/procedures/",
+        {"level": ["Cấp tỉnh"]},
+    )
+
+    listing = await get_page(client, f"/{lang}/procedures/")
+    options = {
+        o.get("value"): text_of(o)
+        for o in listing.all(".//select[@name='level']/option")
+        if o.get("value")
+    }
+    assert options == {
+        "Cấp tỉnh": f"{level} (1)",
+        "Cấp bộ, Cấp xã": f"{several} (1)",
+        "Cấp đặc biệt": "Cấp đặc biệt (1)",  # unknown: as stored
+    }
+    rows = {
+        text_of(row.find(".//span[@class='doc-number']")): row
+        for row in listing.all(".//li[@class='document-row']")
+    }
+    shown = rows["1.000178"].find(".//p[@class='doc-line']/span[@class='muted']")
+    assert (text_of(shown), shown.get("lang")) == (level, None)
+    unknown = rows["2.000002"].find(".//p[@class='doc-line']/span[@class='muted']")
+    assert text_of(unknown) == "Cấp đặc biệt"
+    assert unknown.find("span").get("lang") == (None if lang == "vi" else "vi")
+
+    chosen = await get_page(
+        client, f"/{lang}/procedures/?level={quote('Cấp bộ, Cấp xã')}"
+    )
+    assert chosen.links().count(f"/{lang}/procedures/2.000001") == 1
+    selected = chosen.find(".//select[@name='level']/option[@selected]")
+    assert selected.get("value") == "Cấp bộ, Cấp xã"
 
 
 async def test_services_listing_and_page(site, client):
@@ -346,6 +469,33 @@ async def test_search_without_results_and_without_words(site, client):
 @pytest.mark.parametrize("query", ["q=x&kind=dossier", "q=x&page=abc", "q=x&page=0"])
 async def test_search_refuses_bad_input(site, client, query):
     await get_page(client, f"/vi/search?{query}", status=400)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_search_refuses_words_longer_than_the_api_takes(site, client, lang):
+    words = ("khieu nai " * 60)[: MAX_QUERY_CHARS + 1]
+    error = await get_page(client, f"/{lang}/search?q={quote(words)}", status=400)
+    assert error.lang == lang
+    expected = lazy_gettext_for(
+        lang,
+        "The search words are longer than %(max)s characters. "
+        "Use fewer words and search again.",
+        max=MAX_QUERY_CHARS,
+    )
+    assert text_of(error.find(".//p[@class='error-detail']")) == expected
+    assert "khieu nai khieu" not in error.text  # nothing of the query is echoed
+
+    longest = await get_page(client, f"/{lang}/search?q={quote(words[:-1])}")
+    assert longest.find(".//ol[@class='results']") is not None
+
+
+async def test_search_forms_take_as_many_characters_as_the_server(site, client):
+    page = await get_page(client, "/en/search")
+    fields = page.all(".//form[@role='search']//input[@name='q']")
+    assert len(fields) == 2
+    assert {field.get("maxlength") for field in fields} == {str(MAX_QUERY_CHARS)}
+    error = await get_page(client, "/en/no-such-page", status=404)
+    assert error.attr(".//main//input[@name='q']", "maxlength") == str(MAX_QUERY_CHARS)
 
 
 # -- errors --------------------------------------------------------------------

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from web_support import get_page
+import pytest
+from web_support import get_page, text_of
+
+from appliance.i18n import language_name, lazy_gettext_for
 
 
 async def test_story_with_translations_leads_to_them(site, client, config):
@@ -33,6 +36,53 @@ async def test_story_without_translation_leads_to_the_other_home_pages(site, cli
     page = await get_page(client, site.urls["only-vi"])
     assert page.switcher == {"vi": site.urls["only-vi"], "en": "/en/", "km": "/km/"}
     assert page.alternates == {}
+
+
+NO_VERSION = (
+    "This story has no %(language)s version; the link opens the %(language)s home page."
+)
+
+
+def _no_version(code: str) -> str:
+    """The note in the language the link leads to (the link's own lang)."""
+    names = {"vi": "Vietnamese", "en": "English", "km": "Khmer"}
+    language = lazy_gettext_for(code, names[code])
+    return lazy_gettext_for(code, NO_VERSION, language=language)
+
+
+@pytest.mark.parametrize(
+    "story, lang, missing", [("only-vi", "vi", ("en", "km")), ("story-vi", "vi", ())]
+)
+async def test_switcher_says_when_the_story_has_no_version_in_a_language(
+    site, client, story, lang, missing
+):
+    page = await get_page(client, site.urls[story])
+    links = {a.get("hreflang"): a for a in page.all(".//nav[@class='languages']//a")}
+    for code, link in links.items():
+        hidden = link.find("span[@class='visually-hidden']")
+        if code not in missing:
+            assert link.get("title") is None and hidden is None, code
+            continue
+        name = language_name(code)
+        note = _no_version(code)
+        assert link.get("lang") == code
+        assert text_of(hidden) == f"— {note}"
+        assert text_of(link) == f"{name} — {note}"  # the accessible name
+        assert link.get("title") == f"{name} — {note}"
+
+
+async def test_no_version_note_is_written_in_the_language_it_leads_to(site, client):
+    page = await get_page(client, site.urls["only-vi"])
+    titles = {
+        a.get("hreflang"): a.get("title")
+        for a in page.all(".//nav[@class='languages']//a")
+    }
+    assert titles["en"] == (
+        "English — This story has no English version; "
+        "the link opens the English home page."
+    )
+    assert titles["km"].startswith("ភាសាខ្មែរ — ")
+    assert "English" not in titles["km"]
 
 
 async def test_switcher_names_each_language_in_itself(site, client):
