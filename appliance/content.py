@@ -42,6 +42,8 @@ KINDS = ("article", "disclosure", "directive", "legal_document", "procedure",
 DOCUMENT_KINDS = ("directive", "legal_document")
 NEWS_KINDS = ("article", "disclosure")
 STATUSES = ("draft", "published", "unpublished")
+# Real procedure titles from the national portal run past 1,000 characters.
+MAX_TITLE_LENGTH = 2000
 LEGAL_STATUSES = ("not_yet_in_force", "in_force", "amended", "replaced", "expired")
 
 # First path segments that belong to the site itself, never to a section.
@@ -727,7 +729,7 @@ def _validate(conn: sqlite3.Connection, data: ItemInput) -> tuple[int | None, st
     title = " ".join(clean(data.title).split())
     if not title:
         raise UserError(_("The title is empty."))
-    if len(title) > 2000:
+    if len(title) > MAX_TITLE_LENGTH:
         raise UserError(_("The title is longer than 2,000 characters."))
     section_id = None
     if data.section_key:

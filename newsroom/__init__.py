@@ -17,7 +17,7 @@ from importlib import resources
 
 from aiohttp import web
 
-from . import auth, dashboard, items, sections
+from . import auth, dashboard, errors, items, sections
 
 PREFIX = "/admin"
 
@@ -28,11 +28,13 @@ def setup(app: web.Application) -> None:
 
 
 def newsroom_app() -> web.Application:
-    admin = web.Application(middlewares=[auth.staff_only])
+    admin = web.Application(middlewares=[errors.error_pages, auth.staff_only])
+    admin[auth.LOGIN_TURNS] = auth.LoginTurns()
     router = admin.router
     # Named resources are the ones open without signing in (auth.OPEN_ROUTES).
     login = router.add_resource("/login", name="login")
     login.add_route("GET", auth.login_page)
+    login.add_route("HEAD", auth.login_page)
     login.add_route("POST", auth.login)
     router.add_post("/language", auth.switch_language, name="language")
     router.add_post("/logout", auth.logout)

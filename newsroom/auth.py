@@ -5,24 +5,34 @@ the interface language. The account is read again on every request, so a
 disabled user is signed out at once. Failed logins are counted per account
 and per client address; one generic message never reveals which part was
 wrong, and the password never reaches a log.
+
+Concurrent attempts cannot outrun the count: an attempt is counted against
+its account before anything awaits, and attempts from one address take turns
+(see LoginTurns), so a burst of guesses gets no more password checks than the
+limit allows. The slow argon2 check runs in a worker thread, off the event
+loop and off the database writer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+from collections import Counter
+from collections.abc import AsyncIterator
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
 
-from appliance import i18n
+from appliance import i18n, users
 from appliance.app import CONFIG, LOGIN_LIMITER
 from appliance.errors import NotFoundError
 from appliance.i18n import gettext as _
 from appliance.security import check_csrf, client_address, csrf_token
-from appliance.users import User, authenticate, end_sessions, get_user
+from appliance.users import User, end_sessions, get_user
 
 from .pages import (
     ADMIN_LANGUAGE,
@@ -34,16 +44,42 @@ from .pages import (
     render,
     write,
 )
-from .permissions import PermissionDenied
 
 log = logging.getLogger("portal.newsroom")
 
 # Pages open to visitors who are not signed in (route names).
 OPEN_ROUTES = frozenset({"login", "language", "static"})
 LOGIN_PATH = "/admin/login"
-# Longer inputs are refused unread: hashing megabytes would be a cheap attack.
-MAX_PASSWORD = 1024
 _LOGGABLE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,39}$")
+
+
+class LoginTurns:
+    """Login checks from one client address, one at a time.
+
+    Only failures count against an address: a whole office signs in from
+    behind one address every morning, and its successes must not lock it out.
+    A failure is known only after the password check, so checking the count,
+    checking the password and counting the failure happen in one turn.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._queued: Counter[str] = Counter()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._queued[key] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._queued[key] -= 1
+            if not self._queued[key]:
+                del self._queued[key], self._locks[key]
+
+
+LOGIN_TURNS = web.AppKey("newsroom_login_turns", LoginTurns)
 
 
 @web.middleware
@@ -57,20 +93,13 @@ async def staff_only(request: web.Request, handler) -> web.StreamResponse:
     i18n.set_language(session.get("lang") or ADMIN_LANGUAGE)
     user = await _signed_in_user(request, session)
     request[USER] = user
+    refusal = request.match_info.http_exception
+    if isinstance(refusal, web.HTTPMethodNotAllowed):
+        # A wrong method is wrong for everyone; no need to sign in to learn it.
+        raise refusal
     if user is None and route.name not in OPEN_ROUTES:
         _to_login(request)
-    try:
-        return await handler(request)
-    except PermissionDenied as exc:
-        log.info(
-            "refused", extra={"action": exc.action, "user": user and user.username}
-        )
-        return await render(
-            request,
-            "error.html",
-            {"title": _("You may not do that"), "message": _(exc.reason)},
-            status=403,
-        )
+    return await handler(request)
 
 
 async def _signed_in_user(request: web.Request, session: Session) -> User | None:
@@ -143,32 +172,47 @@ async def login(request: web.Request) -> web.StreamResponse:
         password = field(form, "password")
         target = safe_next(field(form, "next"))
 
-    limiter = request.config_dict[LOGIN_LIMITER]
-    keys = _limit_keys(request, username)
     context = {"next": target, "username": username}
-    if any(limiter.blocked(key) for key in keys):
-        log.warning(
-            "login refused",
-            extra={"username": _loggable(username), "reason": "too many failures"},
-        )
-        return await _too_many(request, context)
+    account, address = _limit_keys(request, username)
+    limiter = request.config_dict[LOGIN_LIMITER]
+    async with request.config_dict[LOGIN_TURNS].turn(address):
+        if limiter.blocked(account) or limiter.blocked(address):
+            log.warning(
+                "login refused",
+                extra={"username": _loggable(username), "reason": "too many failures"},
+            )
+            return await _too_many(request, context)
+        # Counted before the first await, so concurrent attempts at one
+        # account from many addresses all see it.
+        limiter.hit(account)
+        user = await _checked_user(request, username, password)
+        if user is None:
+            limiter.hit(address)
 
-    user = None
-    if len(password) <= MAX_PASSWORD:
-        user = await write(request, authenticate, username, password)
     if user is None:
-        for key in keys:
-            limiter.hit(key)
         log.info("login failed", extra={"username": _loggable(username)})
         context["error"] = _("Wrong user name or password.")
         return await render(request, "login.html", context, status=401)
 
     # Only the account's counter is cleared: clearing the address's would let
     # anyone holding one account keep guessing at the others.
-    limiter.reset(keys[0])
+    limiter.reset(account)
     await _start_session(request, user)
     log.info("login", extra={"username": user.username, "user": user.id})
     raise web.HTTPSeeOther(target)
+
+
+async def _checked_user(
+    request: web.Request, username: str, password: str
+) -> User | None:
+    """The account when the password matches; None otherwise."""
+    if len(password) > users.MAX_PASSWORD_LENGTH:
+        return None  # refused unhashed: hashing megabytes would be a cheap attack
+    record = await read(request, users.login_record, username)
+    loop = asyncio.get_running_loop()
+    if not await loop.run_in_executor(None, users.password_matches, record, password):
+        return None
+    return await write(request, users.record_login, record, password)
 
 
 async def _too_many(request: web.Request, context: dict) -> web.Response:
@@ -184,12 +228,13 @@ async def _too_many(request: web.Request, context: dict) -> web.Response:
     return response
 
 
-def _limit_keys(request: web.Request, username: str) -> list[str]:
+def _limit_keys(request: web.Request, username: str) -> tuple[str, str]:
+    """The rate limiter's keys for the account and for the client's address."""
     trust_proxy = request.config_dict[CONFIG]["server.trust_proxy"]
-    return [
+    return (
         f"login-user:{username.casefold()}",
         f"login-address:{client_address(request, trust_proxy)}",
-    ]
+    )
 
 
 def _loggable(username: str) -> str:

@@ -14,7 +14,7 @@ from appliance import audit, content
 from appliance.app import CONFIG
 from appliance.errors import NotFoundError
 from appliance.i18n import current_language
-from appliance.users import list_users
+from appliance.users import User, list_users
 
 from .pages import read, render, signed_in
 from .permissions import require
@@ -40,33 +40,49 @@ def dashboard_data(conn: sqlite3.Connection, languages: list[str]) -> dict:
         conn, content.StaffFilter(), limit=RECENT_ITEMS, offset=0
     )
     sections = content.list_sections(conn)
+    users = {user.id: user for user in list_users(conn)}
     return {
         "counts": content.status_counts(conn, languages),
         "recent": items,
         "total": total,
         "entries": [
-            _entry(conn, row, sections) for row in audit.recent(conn, RECENT_ENTRIES)
+            _entry(conn, row, sections, users)
+            for row in audit.recent(conn, RECENT_ENTRIES)
         ],
-        "authors": {user.id: user.label for user in list_users(conn)},
+        "authors": {user_id: user.label for user_id, user in users.items()},
     }
 
 
 def _entry(
-    conn: sqlite3.Connection, row: sqlite3.Row, sections: list[content.Section]
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    sections: list[content.Section],
+    users: dict[int, User],
 ) -> Entry:
+    """An audit row with its target named: the item's title, the section's
+    name in the reader's language, or the user's name."""
     kind, _sep, ref = (row["target"] or "").partition(":")
-    target, item = None, None
-    if kind == "item" and ref.isascii() and ref.isdigit():
+    number = int(ref) if ref.isascii() and ref.isdigit() else None
+    target, item = (f"#{ref}" if ref else None), None
+    if kind == "item" and number is not None:
         try:
-            item = content.get_item(conn, int(ref))
+            item = content.get_item(conn, number)
             target = item.title
         except NotFoundError:
-            target = f"#{ref}"
+            pass
     elif kind == "section":
         # The trail names new sections by key and changed ones by id.
         found = [s for s in sections if ref in (s.key, str(s.id))]
         target = found[0].name(current_language()) if found else ref
+    elif kind == "user" and number in users:
+        target = _user_name(users[number])
     return Entry(row["at"], row["username"], row["action"], target, kind, item)
+
+
+def _user_name(user: User) -> str:
+    if user.display_name and user.display_name != user.username:
+        return f"{user.display_name} ({user.username})"
+    return user.username
 
 
 async def dashboard(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ acting user and leaves its trace in the audit trail through the content store.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 from appliance import content
@@ -17,9 +18,17 @@ from appliance.users import User
 
 from . import workflow
 from .forms import EDITABLE_KINDS, ArticleForm, SectionForm
+from .labels import N_
 from .media import Picture
 from .pages import as_id
 from .permissions import require
+
+
+MISSING_REVISION = N_(
+    "The form does not say which revision of the item it changes, so saving "
+    "it could erase someone else's work. Copy your changes, reload the page "
+    "and make them again."
+)
 
 
 def save_article(
@@ -34,27 +43,41 @@ def save_article(
     current = content.get_item(conn, item_id) if item_id is not None else None
     if current is None:
         require(user, "item.create")
+        source = translation_source(conn, form.translation_of, form.lang, user)
     else:
         require(user, "item.edit", current)
-        _check_editable(current, form)
+        _check_editable(current)
+        source = None
     image_id = as_id(form.lead_image)
     if image_id is not None and content.get_media(conn, image_id) is None:
         raise UserError(_("The chosen image no longer exists. Choose another one."))
 
     item = content.save_item(
-        conn, form.to_input(current), item_id=item_id, user_id=user.id
+        conn,
+        form.to_input(current),
+        item_id=item_id,
+        user_id=user.id,
+        expected_revision=_expected_revision(form, current),
     )
-    source_id = as_id(form.translation_of)
-    if current is None and source_id is not None:
-        source = _translation_source(conn, source_id, item.lang)
-        require(user, "item.link", item)
+    if source is not None:
         content.link_translations(conn, item.id, source.id, user.id)
     if publish:
         item = workflow.transition(conn, item.id, "publish", user)
     return content.get_item(conn, item.id)
 
 
-def _check_editable(current: Item, form: ArticleForm) -> None:
+def _expected_revision(form: ArticleForm, current: Item | None) -> int | None:
+    """The revision the editor started from; the content store refuses the
+    save when someone else saved in between."""
+    if current is None:
+        return None
+    revision = as_id(form.revision)
+    if revision is None:
+        raise UserError(_(MISSING_REVISION))
+    return revision
+
+
+def _check_editable(current: Item) -> None:
     if current.kind not in EDITABLE_KINDS:
         raise UserError(
             _(
@@ -62,25 +85,48 @@ def _check_editable(current: Item, form: ArticleForm) -> None:
                 "cannot be edited here."
             )
         )
-    # Two people editing one item: the second save must not silently erase
-    # the first. (Locking arrives with the editorial workflow.)
-    if form.version and form.version != current.updated_at:
-        raise ConflictError(
-            _(
-                "Someone changed this item after you opened it. Copy your changes, "
-                "reload the page and apply them again."
-            )
-        )
 
 
-def _translation_source(conn: sqlite3.Connection, source_id: int, lang: str) -> Item:
+def translation_source(
+    conn: sqlite3.Connection, raw_id: str, lang: str, user: User
+) -> Item | None:
+    """The item a new article translates (None when it translates none),
+    after checking the user may add a version to its story."""
+    source_id = as_id(raw_id)
+    if source_id is None:
+        return None
     try:
         source = content.get_item(conn, source_id)
     except NotFoundError:
         raise UserError(_("The item to translate no longer exists.")) from None
+    require_story_rights(conn, user, source)
     if source.lang == lang:
         raise UserError(_("A translation must be in another language."))
     return source
+
+
+def check_translation_rights(conn: sqlite3.Connection, raw_id: str, user: User) -> None:
+    """Refuse a translation of a story the user may not change, before any
+    upload is stored; other problems with the source are reported on saving."""
+    source_id = as_id(raw_id)
+    if source_id is None:
+        return
+    with contextlib.suppress(NotFoundError):
+        require_story_rights(conn, user, content.get_item(conn, source_id))
+
+
+def story(conn: sqlite3.Connection, item: Item) -> list[Item]:
+    """The item and its other language versions."""
+    others = content.translations_of(conn, item, published_only=False)
+    return [item, *others.values()]
+
+
+def require_story_rights(conn: sqlite3.Connection, user: User, *items: Item) -> None:
+    """Linking or unlinking changes which versions every item of the stories
+    involved shows, so the user needs the right to link each one of them."""
+    for item in items:
+        for member in story(conn, item):
+            require(user, "item.link", member)
 
 
 def add_media(
@@ -117,15 +163,16 @@ def link(conn: sqlite3.Connection, item_id: int, other_id: int, user: User) -> N
     if other_id == item_id:
         raise UserError(_("An item cannot be a translation of itself."))
     try:
-        content.get_item(conn, other_id)
+        other = content.get_item(conn, other_id)
     except NotFoundError:
         raise UserError(_("There is no item number %(id)s.", id=other_id)) from None
+    require_story_rights(conn, user, item, other)
     content.link_translations(conn, item_id, other_id, user.id)
 
 
 def unlink(conn: sqlite3.Connection, item_id: int, user: User) -> None:
     item = content.get_item(conn, item_id)
-    require(user, "item.link", item)
+    require_story_rights(conn, user, item)
     content.unlink_translation(conn, item_id, user.id)
 
 

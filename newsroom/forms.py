@@ -18,7 +18,7 @@ from multidict import MultiDictProxy
 from appliance import content
 from appliance.content import Item, ItemInput, Section
 from appliance.errors import UserError
-from appliance.i18n import LANGUAGES, LOCAL_TZ, parse_stored
+from appliance.i18n import LANGUAGES, LOCAL_TZ, format_number, parse_stored
 from appliance.i18n import gettext as _
 
 from .pages import as_id
@@ -27,6 +27,7 @@ from .pages import field as text_field
 # Kinds whose every field this form edits; other kinds (documents and
 # procedures, which arrive by import) would lose their own fields here.
 EDITABLE_KINDS = ("article",)
+MAX_TITLE_LENGTH = content.MAX_TITLE_LENGTH
 REVIEW_MARK = "awaiting-khmer-review"
 _TAG_SEPARATORS = re.compile(r"[,;\n]")
 
@@ -53,7 +54,7 @@ class ArticleForm:
     image_credit: str = ""
     awaiting_review: bool = False
     translation_of: str = ""  # the item this one translates, on creation
-    version: str = ""  # the item's updated_at when the form opened
+    revision: str = ""  # the item's revision when the form opened
     errors: list[FieldError] = field(default_factory=list)
 
     @classmethod
@@ -70,7 +71,7 @@ class ArticleForm:
             published_at=local_input(item.published_at),
             lead_image=str(item.lead_image_id or ""),
             awaiting_review=item.awaiting_review,
-            version=item.updated_at,
+            revision=str(item.revision),
         )
 
     @classmethod
@@ -105,7 +106,7 @@ class ArticleForm:
             image_credit=text("image_credit").strip(),
             awaiting_review=text("awaiting_review") == "1",
             translation_of=text("translation_of").strip() if current is None else "",
-            version=text("version"),
+            revision=text("revision").strip() if current else "",
         )
 
     def check(self, sections: list[Section]) -> list[FieldError]:
@@ -119,8 +120,14 @@ class ArticleForm:
         title = " ".join(self.title.split())
         if not title:
             yield "title", _("Write a title.")
-        elif len(title) > 1000:
-            yield "title", _("The title is longer than 1,000 characters.")
+        elif len(title) > MAX_TITLE_LENGTH:
+            yield (
+                "title",
+                _(
+                    "The title is longer than %(n)s characters.",
+                    n=format_number(MAX_TITLE_LENGTH),
+                ),
+            )
         if not sections:
             yield (
                 "section",

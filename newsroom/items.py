@@ -30,7 +30,7 @@ from appliance.text import nfc
 from appliance.users import User, list_users
 
 from . import editing, workflow
-from .forms import EDITABLE_KINDS, ArticleForm, FieldError
+from .forms import EDITABLE_KINDS, MAX_TITLE_LENGTH, ArticleForm, FieldError
 from .labels import N_
 from .media import Picture, check_size, prepare_image, store_file
 from .pages import (
@@ -43,7 +43,7 @@ from .pages import (
     signed_in,
     write,
 )
-from .permissions import require
+from .permissions import can, require
 
 log = logging.getLogger("portal.newsroom")
 
@@ -127,6 +127,8 @@ async def new_article_page(request: web.Request) -> web.Response:
     source_id = request.query.get("translation_of", "")
     if source_id:
         source = await _item(request, source_id)
+        # Refused now, not after the translation has been written.
+        await read(request, editing.require_story_rights, user, source)
         form = ArticleForm.translating(source, lang)
     else:
         form = ArticleForm(lang=lang, awaiting_review=lang == "km")
@@ -157,6 +159,11 @@ async def _save_article(
         require(user, "item.edit" if current else "item.create", current)
         article = ArticleForm.from_post(form, current)
         article.check(await read(request, content.list_sections))
+        if current is None:
+            # Checked again when saving; here so nothing is uploaded in vain.
+            await read(
+                request, editing.check_translation_rights, article.translation_of, user
+            )
         upload = form.get("image")
         if isinstance(upload, web.FileField) and upload.filename:
             problem = await _take_upload(request, upload, article, user)
@@ -205,11 +212,16 @@ async def _take_upload(
     return None
 
 
+def _upload_limit(request: web.Request) -> int:
+    """The largest image file taken, in bytes (the browser checks it too)."""
+    return request.config_dict[CONFIG]["content.max_upload_mb"] * 1024 * 1024
+
+
 async def _store_image(
     request: web.Request, upload: web.FileField, article: ArticleForm, user: User
 ) -> Media:
     config = request.config_dict[CONFIG]
-    max_bytes = config["content.max_upload_mb"] * 1024 * 1024
+    max_bytes = _upload_limit(request)
     picture = await asyncio.to_thread(_read_picture, upload.file, max_bytes)
     path = await asyncio.to_thread(store_file, config.media_dir, picture)
     name = nfc(os.path.basename(upload.filename))
@@ -256,19 +268,24 @@ async def _article_page(
         "images": images,
         "sections": await read(request, content.list_sections),
         "editable": item is None or item.kind in EDITABLE_KINDS,
+        "max_title_length": MAX_TITLE_LENGTH,
+        "upload_limit": _upload_limit(request),
         "moves": workflow.available(user, item) if item else [],
     }
     if item is not None:
-        context |= await _language_versions(request, item)
+        context |= await _language_versions(request, item, user)
     elif as_id(form.translation_of) is not None:
         context["source"] = await _item(request, form.translation_of)
     return await render(request, "item.html", context, status=status)
 
 
-async def _language_versions(request: web.Request, item: Item) -> dict[str, Any]:
+async def _language_versions(
+    request: web.Request, item: Item, user: User
+) -> dict[str, Any]:
     """The item's other language versions and, when asked for, items that
     could be linked as one."""
     versions = await read(request, content.translations_of, item, published_only=False)
+    story = [item, *versions.values()]
     link_lang = request.query.get("link_lang", "")
     link_q = request.query.get("link_q", "").strip()
     candidates: list[Item] = []
@@ -282,6 +299,7 @@ async def _language_versions(request: web.Request, item: Item) -> dict[str, Any]
         )
     return {
         "versions": versions,
+        "may_link": all(can(user, "item.link", member) for member in story),
         "link_lang": link_lang,
         "link_q": link_q,
         "candidates": candidates,

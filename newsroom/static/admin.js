@@ -1,6 +1,7 @@
 // The newsroom's own script: the rich-text editor on article bodies, focus on
-// error summaries and a warning before unsaved work is lost. Every page works
-// without it: the body field is then a plain text area that takes HTML.
+// error summaries, a size check on images before they are sent, and a warning
+// before unsaved work is lost. Every page works without it: the body field is
+// then a plain text area that takes HTML.
 (function () {
   "use strict";
 
@@ -100,6 +101,56 @@
     });
   }
 
+  // An image over the limit would make the server refuse the whole form (and
+  // with it the article being written), so it is refused here, before sending.
+  function checkUploadSize(input) {
+    var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var file = input.files && input.files[0];
+    var tooLarge = Boolean(file && limit && file.size > limit);
+    var message = document.getElementById("e-image-size");
+    var described = (input.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter(function (id) { return id && id !== "e-image-size"; });
+    if (!tooLarge) {
+      if (message) {
+        message.remove();
+        input.removeAttribute("aria-invalid");
+        input.setAttribute("aria-describedby", described.join(" "));
+      }
+      return true;
+    }
+    if (!message) {
+      message = document.createElement("p");
+      message.id = "e-image-size";
+      message.className = "field-error";
+      message.setAttribute("role", "alert");
+      input.parentNode.insertBefore(message, input);
+    }
+    var megabytes = new Intl.NumberFormat(document.documentElement.lang, {
+      maximumFractionDigits: 1
+    }).format(file.size / 1048576);
+    message.textContent = (input.getAttribute("data-too-large") || "")
+      .replace("{size}", megabytes);
+    input.value = "";
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", described.concat("e-image-size").join(" "));
+    return false;
+  }
+
+  function watchUploads() {
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        checkUploadSize(input);
+      });
+      input.form.addEventListener("submit", function (event) {
+        if (!checkUploadSize(input)) {
+          event.preventDefault();
+          input.focus();
+        }
+      });
+    });
+  }
+
   // A warning before leaving a form with unsaved changes.
   var dirty = false;
 
@@ -114,8 +165,10 @@
     }
     form.addEventListener("input", markDirty);
     form.addEventListener("change", markDirty);
-    form.addEventListener("submit", function () {
-      dirty = false;
+    form.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) {
+        dirty = false;
+      }
     });
     window.addEventListener("beforeunload", function (event) {
       if (dirty) {
@@ -128,6 +181,7 @@
   function start() {
     focusErrorSummary();
     document.querySelectorAll("textarea[data-editor='rich']").forEach(richEditor);
+    watchUploads();
     watchForms();
   }
 

@@ -47,9 +47,7 @@ async def test_write_bold_text_with_the_editor_and_publish(
     )
 
     await page.click("button[name=after][value=publish]")
-    await expect(page).to_have_url(
-        re.compile(r"/admin/items/\d+\?done=published")
-    )
+    await expect(page).to_have_url(re.compile(r"/admin/items/\d+\?done=published"))
     await expect(page.locator(".notice")).to_contain_text("đã được xuất bản")
 
     public = page.locator(".address a")
@@ -123,7 +121,78 @@ async def test_newsroom_pages_pass_axe(
         violations = results.response["violations"]
         if violations:
             found[path] = [
-                (v["id"], [n["target"] for n in v["nodes"]][:3])
-                for v in violations
+                (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations
             ]
     assert found == {}
+
+
+async def signed_in_page(browser, base: str, width: int, lang: str = "vi"):
+    page = await browser.new_page(viewport={"width": width, "height": 900})
+    await page.goto(f"{base}/admin/login")
+    if lang != "vi":
+        await page.click(f"button[name=lang][value={lang}]")
+    await page.fill("#f-username", ADMIN_USER)
+    await page.fill("#f-password", ADMIN_PASSWORD)
+    await page.click("button[type=submit].button-primary")
+    await expect(page).to_have_url(re.compile(r"/admin/$"))
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["vi", "km"])
+async def test_no_page_scrolls_sideways_on_a_phone(
+    aiohttp_server, config, sample, conn, browser, lang
+):
+    item_id = conn.execute(
+        "SELECT id FROM item WHERE kind = 'article' ORDER BY id LIMIT 1"
+    ).fetchone()[0]
+    server = await aiohttp_server(create_app(config))
+    base = str(server.make_url("")).rstrip("/")
+    page = await signed_in_page(browser, base, 390, lang)
+    too_wide = {}
+    for path in (
+        "/admin/",
+        "/admin/items",
+        f"/admin/items/{item_id}",
+        "/admin/items/new",
+        "/admin/sections",
+    ):
+        await page.goto(f"{base}{path}")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
+        # Every tab of the menu is in sight, none hidden off to the side.
+        for tab in await page.locator(".mainnav a").all():
+            box = await tab.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, path
+    assert too_wide == {}
+
+
+@pytest.mark.browser
+async def test_an_image_over_the_limit_is_refused_before_sending(
+    aiohttp_server, config, sections, conn, browser
+):
+    config.values["content.max_upload_mb"] = 1
+    server = await aiohttp_server(create_app(config))
+    base = str(server.make_url("")).rstrip("/")
+    page = await signed_in_page(browser, base, 1024)
+    await page.goto(f"{base}/admin/items/new")
+    await page.fill("#f-title", "Bài có ảnh quá lớn")
+    await page.select_option("#f-section", "tin-tuc")
+    await page.click(".upload summary")
+    await page.set_input_files(
+        "#f-image",
+        {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\0" * 1_600_000},
+    )
+    alert = page.locator("#e-image-size[role=alert]")
+    await expect(alert).to_be_visible()
+    await expect(alert).to_contain_text("1,5 MB")
+    await expect(page.locator("#f-image")).to_have_attribute("aria-invalid", "true")
+    assert "e-image-size" in await page.get_attribute("#f-image", "aria-describedby")
+    assert await page.eval_on_selector("#f-image", "input => input.files.length") == 0
+
+    # The article itself is still saved, without the image.
+    await page.click("#article-form button[type=submit]:not([name])")
+    await expect(page).to_have_url(re.compile(r"/admin/items/\d+\?done=created"))
+    row = conn.execute("SELECT title, lead_image_id FROM item").fetchone()
+    assert tuple(row) == ("Bài có ảnh quá lớn", None)

@@ -3,6 +3,7 @@ unpublish in every language; form errors; sanitising; the items list."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import pytest
@@ -34,21 +35,32 @@ async def test_an_article_goes_from_draft_to_the_site_and_off_again(
 
     page = await admin.get(f"/admin/items/{item_id}")
     assert page.status == 200
-    version = item.updated_at
+    assert f'name="revision" value="{item.revision}"' in await page.text()
     edited = await admin.post(
         f"/admin/items/{item_id}",
-        article_form(lang, title=ARTICLE_TITLES[lang] + " 2026", version=version),
+        article_form(
+            lang, title=ARTICLE_TITLES[lang] + " 2026", revision=str(item.revision)
+        ),
     )
     assert item_id_from(edited) == item_id
-    assert stored(conn, item_id).title == ARTICLE_TITLES[lang] + " 2026"
-    # The address is made once, from the first title, and kept.
-    assert stored(conn, item_id).url == item.url
+    item = stored(conn, item_id)
+    assert item.title == ARTICLE_TITLES[lang] + " 2026"
 
     published = await admin.post(f"/admin/items/{item_id}/publish")
     assert published.headers["Location"] == f"/admin/items/{item_id}?done=published"
     public = await client.get(item.url)
     assert public.status == 200
     assert ARTICLE_TITLES[lang] + " 2026" in await public.text()
+
+    # Once published, the address is kept whatever the title becomes.
+    retitled = await admin.post(
+        f"/admin/items/{item_id}",
+        article_form(
+            lang, title="Tiêu đề mới", revision=str(stored(conn, item_id).revision)
+        ),
+    )
+    assert retitled.status == 303
+    assert stored(conn, item_id).url == item.url
 
     unpublished = await admin.post(f"/admin/items/{item_id}/unpublish")
     assert unpublished.status == 303
@@ -145,20 +157,72 @@ async def test_the_body_is_sanitised_on_the_server(admin, client, conn, sections
     assert "onerror" not in public and 'alert("x")' not in public
 
 
-async def test_a_stale_form_does_not_overwrite_newer_changes(admin, conn, sections):
+async def test_a_stale_form_does_not_overwrite_newer_changes(
+    admin, sign_in, conn, sections
+):
     item_id = item_id_from(await admin.post("/admin/items/new", article_form("vi")))
-    opened = stored(conn, item_id).updated_at
-    transaction(conn, content.set_status, item_id, "draft")  # someone else saves
-    conn.execute(
-        "UPDATE item SET updated_at = '2030-01-01T00:00:00Z' WHERE id = ?", (item_id,)
+    opened = str(stored(conn, item_id).revision)
+    other = await sign_in()
+    # Both open the form; the other editor saves first, in the same second.
+    first = await other.post(
+        f"/admin/items/{item_id}",
+        article_form("vi", title="Tiêu đề của người kia", revision=opened),
     )
+    assert first.status == 303
+
     response = await admin.post(
         f"/admin/items/{item_id}",
-        article_form("vi", title="Tiêu đề ghi đè", version=opened),
+        article_form(
+            "vi", title="Tiêu đề ghi đè", summary="Tóm tắt của tôi", revision=opened
+        ),
     )
     assert response.status == 409
-    assert "đã được người khác sửa" in await response.text()
+    text = await response.text()
+    assert "Người khác đã lưu nội dung này sau khi bạn mở ra." in text
+    # What was typed is kept, and the form still says where it started from.
+    assert 'value="Tiêu đề ghi đè"' in text and "Tóm tắt của tôi" in text
+    assert f'name="revision" value="{opened}"' in text
+    assert stored(conn, item_id).title == "Tiêu đề của người kia"
+
+
+async def test_an_edit_without_the_revision_is_refused(admin, conn, sections):
+    item_id = item_id_from(await admin.post("/admin/items/new", article_form("vi")))
+    before = stored(conn, item_id)
+    response = await admin.post(
+        f"/admin/items/{item_id}", article_form("vi", title="Lưu mù quáng")
+    )
+    assert response.status == 400
+    text = await response.text()
+    assert "không cho biết nó sửa phiên bản nào" in text
+    assert 'value="Lưu mù quáng"' in text
+    assert stored(conn, item_id).revision == before.revision
+    assert stored(conn, item_id).title == before.title
+
+
+@pytest.mark.parametrize("revision", ["", "abc", "-1"])
+async def test_a_bad_revision_is_refused(admin, conn, sections, revision):
+    item_id = item_id_from(await admin.post("/admin/items/new", article_form("vi")))
+    response = await admin.post(
+        f"/admin/items/{item_id}", article_form("vi", title="Khác", revision=revision)
+    )
+    assert response.status == 400
     assert stored(conn, item_id).title == ARTICLE_TITLES["vi"]
+
+
+async def test_titles_up_to_the_content_stores_limit_are_taken(admin, conn, sections):
+    long_title = "Tiêu đề " + "dài " * 497  # 1,996 characters
+    response = await admin.post(
+        "/admin/items/new", article_form("vi", title=long_title)
+    )
+    assert stored(conn, item_id_from(response)).title == long_title.strip()
+
+    too_long = await admin.post(
+        "/admin/items/new", article_form("vi", title="x" * 2001)
+    )
+    assert too_long.status == 400
+    assert "Tiêu đề dài quá 2.000 ký tự." in await too_long.text()
+    page = await (await admin.get("/admin/items/new")).text()
+    assert 'maxlength="2000"' in page
 
 
 async def test_documents_from_import_are_not_edited_by_the_article_form(admin, conn):
@@ -180,7 +244,7 @@ async def test_documents_from_import_are_not_edited_by_the_article_form(admin, c
 
     response = await admin.post(
         f"/admin/items/{law.id}",
-        {"title": "Bị sửa", "section": "", "version": law.updated_at},
+        {"title": "Bị sửa", "section": "", "revision": str(law.revision)},
     )
     assert response.status == 400
     again = stored(conn, law.id)
@@ -208,7 +272,9 @@ async def test_editing_keeps_what_the_form_does_not_show(admin, conn, sections):
     response = await admin.post(
         f"/admin/items/{imported.id}",
         article_form(
-            "vi", title="Tin từ nguồn khác (cập nhật)", version=imported.updated_at
+            "vi",
+            title="Tin từ nguồn khác (cập nhật)",
+            revision=str(imported.revision),
         ),
     )
     item = stored(conn, item_id_from(response))
@@ -248,7 +314,7 @@ async def test_khmer_items_carry_the_review_mark_until_cleared(admin, conn, sect
     listing = await (await admin.get("/admin/items?lang=km")).text()
     assert "Chờ rà soát tiếng Khmer" in listing
 
-    form = article_form("km", version=stored(conn, item_id).updated_at)
+    form = article_form("km", revision=str(stored(conn, item_id).revision))
     await admin.post(f"/admin/items/{item_id}", form)
     assert not stored(conn, item_id).awaiting_review
 
@@ -333,6 +399,24 @@ async def test_the_dashboard_counts_and_tells_what_happened(admin, mixed_items):
     assert "Khánh thành cầu Vàm Cống" in text
     assert "Tổng cộng 4 tin bài." in text
     assert "đã tạo" in text  # the audit trail
+
+
+def activity_lines(page: str) -> list[str]:
+    """The dashboard's audit lines, as plain text with links kept as href=."""
+    section = page[page.index('id="activity-title"') :]
+    lines = re.findall(r"<li>(.*?)</li>", section, flags=re.S)
+    return [" ".join(re.sub(r"<(?!a )[^>]+>", " ", line).split()) for line in lines]
+
+
+async def test_the_activity_names_what_was_changed(admin, add_staff, conn, sections):
+    add_staff("reporter", "thu.trang")
+    item_id = item_id_from(await admin.post("/admin/items/new", article_form("vi")))
+    lines = activity_lines(await (await admin.get("/admin/")).text())
+    added = [line for line in lines if "đã thêm người dùng" in line]
+    assert added and "thu.trang" in added[0]
+    created = [line for line in lines if "đã tạo" in line]
+    assert created and f'<a href="/admin/items/{item_id}"' in created[0]
+    assert ARTICLE_TITLES["vi"] in created[0]
 
 
 async def test_a_translation_form_starts_from_the_original(admin, conn, sections):

@@ -3,9 +3,11 @@ limits, the session cookie, and the `next` address after signing in."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
+from argon2 import PasswordHasher
 from newsroom_support import (
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -14,6 +16,7 @@ from newsroom_support import (
     sign_in_with,
 )
 
+from appliance import users
 from appliance.app import create_app
 from appliance.db import transaction
 from appliance.users import disable_user
@@ -320,3 +323,107 @@ async def test_a_copied_session_cookie_stops_working_after_sign_out(admin):
     response = await admin.get("/admin/")
     assert response.status == 302
     assert response.headers["Location"].startswith("/admin/login")
+
+
+# -- concurrent attempts --------------------------------------------------------
+
+
+@pytest.fixture
+def password_checks(monkeypatch) -> list[str]:
+    """The passwords that reached the (slow) argon2 check, in order."""
+    checked: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash, password):
+            checked.append(password)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(
+        users, "_hasher", CountingHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    return checked
+
+
+async def _post_login(client, token, username, password, address=None):
+    headers = {"X-Forwarded-For": address} if address else {}
+    response = await client.post(
+        "/admin/login",
+        allow_redirects=False,
+        headers=headers,
+        data={"csrf_token": token, "username": username, "password": password},
+    )
+    return response.status
+
+
+async def test_concurrent_guesses_from_one_address_are_limited(
+    client, config, password_checks
+):
+    token = csrf_in(await (await client.get("/admin/login")).text())
+    statuses = await asyncio.gather(
+        *(_post_login(client, token, f"guess{n}", "wrong-password") for n in range(20))
+    )
+    limit = config["security.login_attempts"]
+    assert len(password_checks) <= limit
+    assert sorted(set(statuses)) == [401, 429]
+    assert statuses.count(401) == len(password_checks)
+
+
+async def test_concurrent_guesses_at_one_account_are_limited(
+    aiohttp_client, config, password_checks
+):
+    config.values["server.trust_proxy"] = True
+    client = await aiohttp_client(create_app(config))
+    token = csrf_in(await (await client.get("/admin/login")).text())
+    statuses = await asyncio.gather(
+        *(
+            _post_login(client, token, ADMIN_USER, "wrong", f"203.0.113.{n}")
+            for n in range(20)
+        )
+    )
+    assert len(password_checks) <= config["security.login_attempts"]
+    assert statuses.count(401) == len(password_checks)
+    assert statuses.count(429) == 20 - len(password_checks)
+
+
+async def test_successful_logins_do_not_use_up_the_address_allowance(client, config):
+    # A whole office signs in from behind one address every morning.
+    for _ in range(config["security.login_attempts"] + 3):
+        response = await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)
+        assert response.status == 303
+        await client.post(
+            "/admin/logout",
+            data={"csrf_token": csrf_in(await (await client.get("/admin/")).text())},
+        )
+    assert (await sign_in_with(client, "guess", "wrong-password")).status == 401
+
+
+async def test_a_success_clears_the_accounts_failures(client, config):
+    for _ in range(config["security.login_attempts"] - 1):
+        assert (await sign_in_with(client, ADMIN_USER, "wrong-password")).status == 401
+    assert (await sign_in_with(client, ADMIN_USER, ADMIN_PASSWORD)).status == 303
+
+
+async def test_passwords_over_the_accounts_limit_are_refused_unchecked(
+    client, monkeypatch, password_checks
+):
+    # The newsroom follows the limit accounts are made with, whatever it is.
+    monkeypatch.setattr(users, "MAX_PASSWORD_LENGTH", 30)
+    response = await sign_in_with(client, ADMIN_USER, "x" * 31)
+    assert response.status == 401
+    assert password_checks == []
+    response = await sign_in_with(client, ADMIN_USER, "x" * 30)
+    assert response.status == 401
+    assert password_checks == ["x" * 30]
+
+
+@pytest.mark.parametrize(
+    "method, status", [("HEAD", 200), ("OPTIONS", 405), ("PUT", 405), ("DELETE", 405)]
+)
+async def test_other_methods_on_the_login_page(client, method, status):
+    response = await client.request(method, "/admin/login", allow_redirects=False)
+    assert response.status == status
+    if status == 405:
+        assert set(response.headers["Allow"].split(",")) == {"GET", "HEAD", "POST"}
+        assert "Phương thức" in await response.text() or "newsroom" in (
+            await response.text()
+        )

@@ -3,10 +3,13 @@ enforcing them on every route."""
 
 from __future__ import annotations
 
+import io
 from functools import partial
 
 import pytest
+from aiohttp import FormData
 from newsroom_support import article_form, item_id_from
+from PIL import Image
 
 from appliance import content
 from appliance.content import ItemInput
@@ -29,6 +32,7 @@ def item(status: str = "draft", author_id: int | None = 7) -> content.Item:
         kind="article",
         lang="vi",
         status=status,
+        revision=1,
         slug="tin",
         title="Tin",
         summary="",
@@ -142,7 +146,7 @@ async def test_writers_draft_but_do_not_publish(
         article_form(
             "vi",
             title="Bản nháp đã sửa",
-            version=content.get_item(conn, item_id).updated_at,
+            revision=str(content.get_item(conn, item_id).revision),
         ),
     )
     assert edited.status == 303
@@ -191,7 +195,7 @@ async def test_writers_do_not_touch_other_peoples_items(
     assert (await writer.get(f"/admin/items/{editors_article.id}")).status == 403
     response = await writer.post(
         f"/admin/items/{editors_article.id}",
-        article_form("vi", title="Sửa trộm", version=editors_article.updated_at),
+        article_form("vi", title="Sửa trộm", revision=str(editors_article.revision)),
     )
     assert response.status == 403
     assert (
@@ -232,3 +236,118 @@ async def test_only_the_chief_and_administrators_change_sections(
     assert [s.key for s in content.list_sections(conn)] == sections
     dashboard = await (await someone.get("/admin/")).text()
     assert 'href="/admin/sections"' not in dashboard
+
+
+# -- language versions need the right on both sides -------------------------------
+
+
+def story_of(conn, item_id: int) -> dict[str, int]:
+    item = content.get_item(conn, item_id)
+    found = content.translations_of(conn, item, published_only=False)
+    return {lang: other.id for lang, other in found.items()}
+
+
+@pytest.fixture
+def editors_story(conn, sections):
+    """A published Vietnamese article of the editor-in-chief's (user 1)."""
+    return transaction(
+        conn,
+        partial(content.save_item, status="published", user_id=1),
+        ItemInput(
+            kind="article", lang="vi", title="Tin đã đăng", section_key="tin-tuc"
+        ),
+    ).id
+
+
+@pytest.fixture
+async def writer(sign_in, add_staff):
+    add_staff("contributor", "writer")
+    return await sign_in("writer")
+
+
+async def test_a_writer_cannot_attach_a_translation_to_someone_elses_item(
+    writer, conn, editors_story
+):
+    page = await writer.get(f"/admin/items/new?lang=en&translation_of={editors_story}")
+    assert page.status == 403
+
+    before = conn.execute("SELECT count(*) FROM item").fetchone()[0]
+    response = await writer.post(
+        "/admin/items/new",
+        article_form("en", translation_of=str(editors_story)),
+    )
+    assert response.status == 403
+    assert "chỉ được liên kết bản nháp của mình" in await response.text()
+    assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == before
+    assert story_of(conn, editors_story) == {}
+
+
+async def test_a_refused_translation_stores_no_upload(writer, conn, editors_story):
+    form = FormData()
+    for name, value in article_form("en", translation_of=str(editors_story)).items():
+        form.add_field(name, value)
+    form.add_field("image_alt", "A bridge")
+    form.add_field("csrf_token", writer.csrf)
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 160, 90)).save(picture, "PNG")
+    picture.seek(0)
+    form.add_field("image", picture, filename="bridge.png", content_type="image/png")
+    response = await writer.post("/admin/items/new", form)
+    assert response.status == 403
+    assert conn.execute("SELECT count(*) FROM media").fetchone()[0] == 0
+
+
+async def test_a_writer_cannot_link_their_draft_to_someone_elses_item(
+    writer, conn, editors_story
+):
+    own = item_id_from(await writer.post("/admin/items/new", article_form("en")))
+    response = await writer.post(
+        f"/admin/items/{own}/link", {"other_id": str(editors_story)}
+    )
+    assert response.status == 403
+    assert story_of(conn, own) == {} and story_of(conn, editors_story) == {}
+
+
+async def test_a_writer_cannot_unlink_their_draft_from_someone_elses_story(
+    writer, conn, editors_story
+):
+    own = item_id_from(await writer.post("/admin/items/new", article_form("en")))
+    transaction(conn, content.link_translations, editors_story, own)
+
+    page = await (await writer.get(f"/admin/items/{own}")).text()
+    assert "/unlink" not in page
+    for path, back in ((own, editors_story), (editors_story, own)):
+        response = await writer.post(f"/admin/items/{path}/unlink", {"back": str(back)})
+        assert response.status == 403
+    assert story_of(conn, own) == {"vi": editors_story}
+
+
+async def test_a_writer_cannot_join_their_drafts_to_someone_elses_story(
+    writer, conn, editors_story
+):
+    english = item_id_from(await writer.post("/admin/items/new", article_form("en")))
+    khmer = item_id_from(await writer.post("/admin/items/new", article_form("km")))
+    transaction(conn, content.link_translations, editors_story, english)
+    response = await writer.post(
+        f"/admin/items/{khmer}/link", {"other_id": str(english)}
+    )
+    assert response.status == 403
+    assert story_of(conn, editors_story) == {"en": english}
+
+
+async def test_a_writer_links_their_own_drafts(writer, conn, sections):
+    vietnamese = item_id_from(await writer.post("/admin/items/new", article_form("vi")))
+    english = item_id_from(
+        await writer.post(
+            "/admin/items/new", article_form("en", translation_of=str(vietnamese))
+        )
+    )
+    khmer = item_id_from(await writer.post("/admin/items/new", article_form("km")))
+    response = await writer.post(
+        f"/admin/items/{vietnamese}/link", {"other_id": str(khmer)}
+    )
+    assert response.status == 303
+    assert story_of(conn, vietnamese) == {"en": english, "km": khmer}
+    response = await writer.post(f"/admin/items/{khmer}/unlink", {"back": "1"})
+    assert response.status == 303
+    assert story_of(conn, vietnamese) == {"en": english}

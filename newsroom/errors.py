@@ -1,0 +1,131 @@
+"""The newsroom's error pages.
+
+Every failure under /admin (a refused permission, a missing item, an upload
+over the server's size limit, a fault) is shown in the newsroom's own page, in
+the editor's language, with the newsroom's menu still there, instead of the
+public site's error page. The core's error middleware still handles the rest
+of the site and anything that fails before the newsroom is reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from appliance.app import CONFIG
+from appliance.errors import ConflictError, NotFoundError, UserError
+from appliance.i18n import format_number
+from appliance.i18n import gettext as _
+
+from .labels import N_
+from .pages import USER, render
+from .permissions import PermissionDenied
+
+log = logging.getLogger("portal.newsroom")
+
+TITLES = {
+    400: N_("The request could not be understood"),
+    403: N_("You may not do that"),
+    404: N_("Page not found"),
+    405: N_("That method is not allowed here"),
+    409: N_("That clashes with what is stored"),
+    413: N_("The upload is too large"),
+    500: N_("Something went wrong on our side"),
+}
+MESSAGES = {
+    400: N_("Check what you entered and try again."),
+    403: N_("Your role does not allow this. Ask an editor or an administrator."),
+    404: N_("The item or page may have been removed, or the address is mistyped."),
+    405: N_("Go back and use the form on the page."),
+    409: N_("Someone else may have changed it. Reload the page and try again."),
+    413: N_(
+        "What you sent is larger than the server accepts: an image may be at "
+        "most %(n)s MB. Go back, choose a smaller image and send the form "
+        "again; your browser may still hold what you typed."
+    ),
+    500: N_("The error has been recorded. Go back and try again in a moment."),
+}
+CSRF_MESSAGE = N_(
+    "Your session may have expired. Go back, reload the page and try again."
+)
+# Response headers the error page keeps from the refusal it replaces.
+KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler) -> web.StreamResponse:
+    """Turn anything a newsroom page raises into the newsroom's error page."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return await _http_error_page(request, exc)
+    except PermissionDenied as exc:
+        user = request.get(USER)
+        log.info(
+            "refused", extra={"action": exc.action, "user": user and user.username}
+        )
+        return await error_page(request, 403, message=_(exc.reason))
+    except NotFoundError as exc:
+        return await error_page(request, 404, str(exc))
+    except ConflictError as exc:
+        return await error_page(request, 409, str(exc))
+    except UserError as exc:
+        return await error_page(request, 400, str(exc))
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception(
+            "unhandled error", extra={"method": request.method, "path": request.path}
+        )
+        return await error_page(request, 500)
+
+
+async def _http_error_page(
+    request: web.Request, exc: web.HTTPException
+) -> web.Response:
+    # aiohttp's own texts are English and technical; only the CSRF refusal
+    # (appliance.security.check_csrf) says something staff should read.
+    message = _(CSRF_MESSAGE) if exc.status == 403 and exc.text == "csrf" else None
+    headers = {key: exc.headers[key] for key in KEPT_HEADERS if key in exc.headers}
+    if exc.status == 413:
+        log.info("request too large", extra={"path": request.path})
+    return await error_page(request, exc.status, message=message, headers=headers)
+
+
+async def error_page(
+    request: web.Request,
+    status: int,
+    detail: str | None = None,
+    *,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """The newsroom's error page for a status; `detail` says what exactly
+    went wrong, `message` replaces the status's usual advice."""
+    known = status if status in TITLES else (400 if status < 500 else 500)
+    context = {
+        "status": status,
+        "title": _(TITLES[known]),
+        "message": message or _advice(request, known),
+        "detail": detail,
+    }
+    try:
+        response = await render(request, "error.html", context, status=status)
+    except Exception:
+        log.exception("error page failed to render")
+        response = web.Response(
+            status=status, text=f"{status} {TITLES[known]}", content_type="text/plain"
+        )
+    response.headers.update(headers or {})
+    return response
+
+
+def _advice(request: web.Request, status: int) -> str:
+    if status == 413:
+        megabytes = request.config_dict[CONFIG]["content.max_upload_mb"]
+        return _(MESSAGES[413], n=format_number(megabytes))
+    return _(MESSAGES[status])
