@@ -14,6 +14,7 @@ import hashlib
 import importlib
 import json
 import logging
+from dataclasses import dataclass
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from importlib import resources
@@ -29,7 +30,7 @@ from .i18n import N_
 from .cache import CACHE_KEY, PageCache
 from .config import Config
 from .db import Database, latest_schema
-from .errors import ConflictError, NotFoundError, UserError
+from .errors import ConflictError, ForbiddenError, NotFoundError, UserError
 from .security import RateLimiter, security_headers
 
 log = logging.getLogger("portal.app")
@@ -37,6 +38,8 @@ log = logging.getLogger("portal.app")
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
 LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
+# Path prefix -> async renderer(request, Failure) for a part's own error pages.
+ERROR_PAGES = web.AppKey("error_pages", dict)
 
 # Registration order matters: routes of earlier parts win over the public
 # site's catch-all article addresses, so the site comes last.
@@ -56,6 +59,7 @@ def create_app(config: Config) -> web.Application:
     app[CACHE_KEY] = PageCache(config["cache.entries"], config["cache.max_age"])
     app[LOGIN_LIMITER] = RateLimiter(config["security.login_attempts"],
                                      config["security.login_window"])
+    app[ERROR_PAGES] = {}
 
     i18n.load_catalogues()
     _setup_templates(app, config)
@@ -201,35 +205,63 @@ def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/")
 
 
+@dataclass
+class Failure:
+    """A request that failed: its status, what exactly went wrong (a message
+    for the user, when there is one), headers the answer keeps, and the cause."""
+    status: int
+    detail: str | None
+    headers: dict[str, str]
+    exc: BaseException
+
+
+_KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
+_STATUS_OF = ((NotFoundError, 404), (ConflictError, 409), (ForbiddenError, 403),
+              (UserError, 400))
+
+
+def _failure(exc: BaseException) -> Failure:
+    if isinstance(exc, web.HTTPException):
+        # aiohttp's own texts ("404: Not Found") say nothing a user needs.
+        own = exc.text and not exc.text.startswith(f"{exc.status}:")
+        headers = {k: exc.headers[k] for k in _KEPT_HEADERS if k in exc.headers}
+        return Failure(exc.status, exc.text if own else None, headers, exc)
+    for kind, status in _STATUS_OF:
+        if isinstance(exc, kind):
+            return Failure(status, str(exc), {}, exc)
+    return Failure(500, None, {}, exc)
+
+
 @web.middleware
 async def error_pages(request: web.Request, handler) -> web.StreamResponse:
-    """The one place where failures become an HTML page or problem details."""
+    """The one place where failures become an error page or problem details.
+
+    A part may show its own pages for its addresses (the newsroom under
+    /admin) by adding a renderer to app[ERROR_PAGES]; the rest of the site
+    gets the public error page, and /api/ gets problem details."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
-        return _error_response(request, exc.status, detail, exc.headers)
-    except NotFoundError as exc:
-        return _error_response(request, 404, str(exc))
-    except ConflictError as exc:
-        return _error_response(request, 409, str(exc))
-    except UserError as exc:
-        return _error_response(request, 400, str(exc))
+        failure = _failure(exc)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
-    except Exception:
-        log.exception("unhandled error", extra={"method": request.method,
-                                                "path": request.path})
-        return _error_response(request, 500, None)
+    except Exception as exc:
+        failure = _failure(exc)
+        if failure.status == 500:
+            log.exception("unhandled error", extra={"method": request.method,
+                                                    "path": request.path})
+    for prefix, render in request.config_dict[ERROR_PAGES].items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return await render(request, failure)
+    return _error_response(request, failure.status, failure.detail, failure.headers)
 
 
 def _error_response(request: web.Request, status: int, detail: str | None,
                     headers=None) -> web.Response:
     title = _TITLES.get(status, _TITLES[400] if status < 500 else _TITLES[500])
-    keep = {k: v for k, v in (headers or {}).items()
-            if k in ("Retry-After", "Allow", "WWW-Authenticate")}
+    keep = dict(headers or {})
     if is_api(request):
         problem = {"type": "about:blank", "title": title, "status": status}
         if detail and status < 500:

@@ -21,3 +21,8 @@ class NotFoundError(UserError):
 
 class ConflictError(UserError):
     """The request clashes with what is stored (duplicate name, stale edit)."""
+
+
+class ForbiddenError(PortalError):
+    """The person is known but may not do this. Not a UserError: nothing in
+    the input can be corrected to make it allowed."""

@@ -17,6 +17,8 @@ from importlib import resources
 
 from aiohttp import web
 
+from appliance.app import ERROR_PAGES
+
 from . import auth, dashboard, errors, items, sections
 
 PREFIX = "/admin"
@@ -25,10 +27,11 @@ PREFIX = "/admin"
 def setup(app: web.Application) -> None:
     app.router.add_get(PREFIX, _to_dashboard)
     app.add_subapp(PREFIX, newsroom_app())
+    app[ERROR_PAGES][PREFIX] = errors.render_failure
 
 
 def newsroom_app() -> web.Application:
-    admin = web.Application(middlewares=[errors.error_pages, auth.staff_only])
+    admin = web.Application(middlewares=[auth.staff_only])
     admin[auth.LOGIN_TURNS] = auth.LoginTurns()
     router = admin.router
     # Named resources are the ones open without signing in (auth.OPEN_ROUTES).

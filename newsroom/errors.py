@@ -9,13 +9,11 @@ of the site and anything that fails before the newsroom is reached.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
 
-from appliance.app import CONFIG
-from appliance.errors import ConflictError, NotFoundError, UserError
+from appliance.app import CONFIG, Failure
 from appliance.i18n import format_number
 from appliance.i18n import gettext as _
 
@@ -50,50 +48,26 @@ MESSAGES = {
 CSRF_MESSAGE = N_(
     "Your session may have expired. Go back, reload the page and try again."
 )
-# Response headers the error page keeps from the refusal it replaces.
-KEPT_HEADERS = ("Allow", "Retry-After")
 
 
-@web.middleware
-async def error_pages(request: web.Request, handler) -> web.StreamResponse:
-    """Turn anything a newsroom page raises into the newsroom's error page."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return await _http_error_page(request, exc)
-    except PermissionDenied as exc:
+async def render_failure(request: web.Request, failure: Failure) -> web.Response:
+    """The newsroom's page for anything that failed under /admin (the core's
+    error middleware calls this for the newsroom's addresses)."""
+    exc, status = failure.exc, failure.status
+    if isinstance(exc, PermissionDenied):
         user = request.get(USER)
-        log.info(
-            "refused", extra={"action": exc.action, "user": user and user.username}
-        )
+        log.info("refused", extra={"action": exc.action,
+                                   "user": user and user.username})
         return await error_page(request, 403, message=_(exc.reason))
-    except NotFoundError as exc:
-        return await error_page(request, 404, str(exc))
-    except ConflictError as exc:
-        return await error_page(request, 409, str(exc))
-    except UserError as exc:
-        return await error_page(request, 400, str(exc))
-    except (asyncio.CancelledError, ConnectionResetError):
-        raise
-    except Exception:
-        log.exception(
-            "unhandled error", extra={"method": request.method, "path": request.path}
-        )
-        return await error_page(request, 500)
-
-
-async def _http_error_page(
-    request: web.Request, exc: web.HTTPException
-) -> web.Response:
-    # aiohttp's own texts are English and technical; only the CSRF refusal
-    # (appliance.security.check_csrf) says something staff should read.
-    message = _(CSRF_MESSAGE) if exc.status == 403 and exc.text == "csrf" else None
-    headers = {key: exc.headers[key] for key in KEPT_HEADERS if key in exc.headers}
-    if exc.status == 413:
-        log.info("request too large", extra={"path": request.path})
-    return await error_page(request, exc.status, message=message, headers=headers)
+    if isinstance(exc, web.HTTPException):
+        # aiohttp's own texts are English and technical; only the CSRF refusal
+        # (appliance.security.check_csrf) says something staff should read.
+        message = _(CSRF_MESSAGE) if status == 403 and failure.detail == "csrf" else None
+        if status == 413:
+            log.info("request too large", extra={"path": request.path})
+        return await error_page(request, status, message=message,
+                                headers=failure.headers)
+    return await error_page(request, status, failure.detail)
 
 
 async def error_page(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from appliance.content import Item
+from appliance.errors import ForbiddenError
 from appliance.users import User
 
 from .labels import N_
@@ -23,7 +24,7 @@ EDITING_ROLES = frozenset({"editor", "section-editor", "editor-in-chief", "admin
 STRUCTURE_ROLES = frozenset({"editor-in-chief", "admin"})
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(ForbiddenError):
     """The signed-in user's role does not allow the action."""
 
     def __init__(self, action: str) -> None:
