@@ -73,7 +73,7 @@ SETTINGS: list[Setting] = [
     Setting("cache", "max_age", 60,
             "Seconds browsers and proxies may keep a public page (Cache-Control)."),
     Setting("security", "session_hours", 12,
-            "Hours a staff login lasts without activity before it must be repeated."),
+            "Hours a staff login lasts before it must be repeated."),
     Setting("security", "cookie_secure", "auto",
             "Mark session cookies Secure: true, false or auto (Secure when base_url is https)."),
     Setting("security", "login_attempts", 5,
