@@ -469,7 +469,6 @@ class StaffFilter:
     status: str | None = None
     section_key: str | None = None
     title: str | None = None
-    exclude_id: int | None = None
 
 
 def _staff_where(conn: sqlite3.Connection, filters: StaffFilter) -> tuple[str, list[Any]]:
@@ -478,19 +477,16 @@ def _staff_where(conn: sqlite3.Connection, filters: StaffFilter) -> tuple[str, l
     for column, value in (("lang", filters.lang), ("kind", filters.kind),
                           ("status", filters.status)):
         if value:
-            clauses.append(f"{column} = ?")
+            clauses.append(f"item.{column} = ?")
             params.append(value)
     if filters.section_key:
         section = get_section(conn, filters.section_key)
-        clauses.append("section_id = ?")
+        clauses.append("item.section_id = ?")
         params.append(section.id if section else -1)
-    if filters.exclude_id is not None:
-        clauses.append("id != ?")
-        params.append(filters.exclude_id)
     if filters.title and filters.title.strip():
         # Folded on both sides, so "ubnd tinh" finds "UBND tỉnh". It scans the
         # titles, which is fine for staff lists; readers use the search index.
-        clauses.append("instr(fold_lower(title), ?) > 0")
+        clauses.append("instr(fold_lower(item.title), ?) > 0")
         params.append(fold(" ".join(filters.title.split())).lower())
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -502,9 +498,22 @@ def staff_listing(conn: sqlite3.Connection, filters: StaffFilter, *, limit: int,
     where, params = _staff_where(conn, filters)
     total = conn.execute(f"SELECT count(*) FROM item{where}", params).fetchone()[0]
     rows = conn.execute(
-        f"SELECT id FROM item{where} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+        f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}{where}"
+        " ORDER BY item.updated_at DESC, item.id DESC LIMIT ? OFFSET ?",
         params + [limit, offset]).fetchall()
-    return [get_item(conn, row["id"]) for row in rows], total
+    items = [_item_from_row(row) for row in rows]
+    _attach_listing_extras(conn, items, with_images=False)
+    return items, total
+
+
+def items_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Item]:
+    """Items without bodies, by id, for lists that name them (the audit trail)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = conn.execute(f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM}"
+                        f" WHERE item.id IN ({','.join('?' * len(ids))})", ids)
+    return {row["id"]: _item_from_row(row) for row in rows}
 
 
 def status_counts(conn: sqlite3.Connection,

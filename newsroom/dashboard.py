@@ -12,7 +12,6 @@ from aiohttp import web
 
 from appliance import audit, content
 from appliance.app import CONFIG
-from appliance.errors import NotFoundError
 from appliance.i18n import current_language
 from appliance.users import User, list_users
 
@@ -41,35 +40,37 @@ def dashboard_data(conn: sqlite3.Connection, languages: list[str]) -> dict:
     )
     sections = content.list_sections(conn)
     users = {user.id: user for user in list_users(conn)}
+    rows = audit.recent(conn, RECENT_ENTRIES)
+    named = content.items_by_id(conn, [int(ref) for ref in map(_item_ref, rows) if ref])
     return {
         "counts": content.status_counts(conn, languages),
         "recent": items,
         "total": total,
-        "entries": [
-            _entry(conn, row, sections, users)
-            for row in audit.recent(conn, RECENT_ENTRIES)
-        ],
+        "entries": [_entry(row, sections, users, named) for row in rows],
         "authors": {user_id: user.label for user_id, user in users.items()},
     }
 
 
+def _item_ref(row: sqlite3.Row) -> str | None:
+    """The item id an audit row names, if it names one."""
+    kind, _sep, ref = (row["target"] or "").partition(":")
+    return ref if kind == "item" and ref.isascii() and ref.isdigit() else None
+
+
 def _entry(
-    conn: sqlite3.Connection,
     row: sqlite3.Row,
     sections: list[content.Section],
     users: dict[int, User],
+    items: dict[int, content.Item],
 ) -> Entry:
     """An audit row with its target named: the item's title, the section's
     name in the reader's language, or the user's name."""
     kind, _sep, ref = (row["target"] or "").partition(":")
     number = int(ref) if ref.isascii() and ref.isdigit() else None
     target, item = (f"#{ref}" if ref else None), None
-    if kind == "item" and number is not None:
-        try:
-            item = content.get_item(conn, number)
-            target = item.title
-        except NotFoundError:
-            pass
+    if kind == "item" and number in items:
+        item = items[number]
+        target = item.title
     elif kind == "section":
         # The trail names new sections by key and changed ones by id.
         found = [s for s in sections if ref in (s.key, str(s.id))]
