@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import secrets
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from aiohttp_session import Session, get_session
@@ -83,12 +85,32 @@ async def check_csrf(request: web.Request, form=None) -> None:
 # -- rate limits --------------------------------------------------------------
 
 class RateLimiter:
-    """Counts events per key in a sliding window; in memory, one process."""
+    """Counts events per key in a sliding window; in memory, one process.
+
+    When whether an event counts is known only after an await (a login fails
+    only after its password check), take a turn on the key: checking, the
+    await and counting then happen one request at a time, so a burst sent
+    in parallel cannot slip past the limit.
+    """
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
         self.window = window
         self._events: dict[str, deque[float]] = {}
+        self._turns: dict[str, asyncio.Lock] = {}
+        self._waiting: Counter[str] = Counter()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        lock = self._turns.setdefault(key, asyncio.Lock())
+        self._waiting[key] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._turns[key]
 
     def _recent(self, key: str, now: float) -> deque[float]:
         events = self._events.setdefault(key, deque())

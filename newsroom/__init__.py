@@ -32,7 +32,6 @@ def setup(app: web.Application) -> None:
 
 def newsroom_app() -> web.Application:
     admin = web.Application(middlewares=[auth.staff_only])
-    admin[auth.LOGIN_TURNS] = auth.LoginTurns()
     router = admin.router
     # Named resources are the ones open without signing in (auth.OPEN_ROUTES).
     login = router.add_resource("/login", name="login")

@@ -8,7 +8,7 @@ wrong, and the password never reaches a log.
 
 Concurrent attempts cannot outrun the count: an attempt is counted against
 its account before anything awaits, and attempts from one address take turns
-(see LoginTurns), so a burst of guesses gets no more password checks than the
+(see RateLimiter.turn), so a burst of guesses gets no more password checks than the
 limit allows. The slow argon2 check runs in a worker thread, off the event
 loop and off the database writer.
 """
@@ -16,11 +16,8 @@ loop and off the database writer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-from collections import Counter
-from collections.abc import AsyncIterator
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
@@ -51,35 +48,6 @@ log = logging.getLogger("portal.newsroom")
 OPEN_ROUTES = frozenset({"login", "language", "static"})
 LOGIN_PATH = "/admin/login"
 _LOGGABLE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,39}$")
-
-
-class LoginTurns:
-    """Login checks from one client address, one at a time.
-
-    Only failures count against an address: a whole office signs in from
-    behind one address every morning, and its successes must not lock it out.
-    A failure is known only after the password check, so checking the count,
-    checking the password and counting the failure happen in one turn.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._queued: Counter[str] = Counter()
-
-    @contextlib.asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._queued[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._queued[key] -= 1
-            if not self._queued[key]:
-                del self._queued[key], self._locks[key]
-
-
-LOGIN_TURNS = web.AppKey("newsroom_login_turns", LoginTurns)
 
 
 @web.middleware
@@ -175,7 +143,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     context = {"next": target, "username": username}
     account, address = _limit_keys(request, username)
     limiter = request.config_dict[LOGIN_LIMITER]
-    async with request.config_dict[LOGIN_TURNS].turn(address):
+    async with limiter.turn(address):
         if limiter.blocked(account) or limiter.blocked(address):
             log.warning(
                 "login refused",
