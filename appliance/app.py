@@ -174,7 +174,7 @@ async def language(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
-_TITLES = {
+ERROR_TITLES = {
     400: N_("The request could not be understood"),
     403: N_("You may not do that"),
     404: N_("Page not found"),
@@ -255,17 +255,19 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
     for prefix, render in request.config_dict[ERROR_PAGES].items():
         if request.path == prefix or request.path.startswith(prefix + "/"):
             return await render(request, failure)
-    return _error_response(request, failure.status, failure.detail, failure.headers)
+    return _error_response(request, failure.status, failure.detail, failure.headers,
+                           getattr(failure.exc, "members", None))
 
 
 def _error_response(request: web.Request, status: int, detail: str | None,
-                    headers=None) -> web.Response:
-    title = _TITLES.get(status, _TITLES[400] if status < 500 else _TITLES[500])
+                    headers=None, members: dict | None = None) -> web.Response:
+    title = ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500])
     keep = dict(headers or {})
     if is_api(request):
         problem = {"type": "about:blank", "title": title, "status": status}
         if detail and status < 500:
             problem["detail"] = detail
+            problem.update(members or {})
         return web.Response(status=status, headers=keep,
                             text=json.dumps(problem, ensure_ascii=False),
                             content_type="application/problem+json")

@@ -12,7 +12,14 @@ class PortalError(Exception):
 
 
 class UserError(PortalError):
-    """Bad input from a person or a partner; the message says what to do."""
+    """Bad input from a person or a partner; the message says what to do.
+
+    `members` are extra fields for API problem details (RFC 9457 extension
+    members), such as the list of bad parameters."""
+
+    def __init__(self, message: str = "", members: dict | None = None) -> None:
+        super().__init__(message)
+        self.members = members or {}
 
 
 class NotFoundError(UserError):

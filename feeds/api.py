@@ -20,6 +20,7 @@ from multidict import MultiMapping
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.content import KINDS
+from appliance.errors import UserError
 from appliance.i18n import gettext as _
 from appliance.i18n import negotiate, set_language
 from search.engine import run_search
@@ -35,8 +36,6 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_QUERY_CHARS = 500
 API_LANGUAGES = ("en", "vi", "km")
-PROBLEM_TYPE = "application/problem+json"
-BAD_REQUEST_TITLE = "The request could not be understood"
 
 ANSWER_KEYS = ("query", "total", "total_exact", "page", "per_page", "items", "facets")
 ITEM_KEYS = ("kind", "id", "external_id", "title", "url", "snippet", "date", "lang")
@@ -56,11 +55,15 @@ class SearchParams:
     per_page: int
 
 
-class InvalidParams(Exception):
-    """One or more bad query parameters, each with its reason."""
+class InvalidParams(UserError):
+    """One or more bad query parameters, each with its reason; the core's
+    error middleware answers with problem details listing them."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(reason for _name, reason in problems))
+        super().__init__(
+            " ".join(reason for _name, reason in problems),
+            {"invalid_params": [{"name": name, "reason": reason}
+                                for name, reason in problems]})
         self.problems = problems
 
 
@@ -126,20 +129,6 @@ def public_answer(answer: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def problem_response(error: InvalidParams) -> web.Response:
-    detail = " ".join(reason for _name, reason in error.problems)
-    body = {
-        "type": "about:blank",
-        "title": BAD_REQUEST_TITLE,
-        "status": 400,
-        "detail": detail,
-        "invalid_params": [{"name": name, "reason": reason}
-                           for name, reason in error.problems],
-    }
-    return web.Response(status=400, content_type=PROBLEM_TYPE, charset="utf-8",
-                        text=json.dumps(body, ensure_ascii=False))
-
-
 def json_response(data: Any) -> web.Response:
     return web.Response(text=json.dumps(data, ensure_ascii=False),
                         content_type="application/json", charset="utf-8")
@@ -156,7 +145,7 @@ async def search(request: web.Request) -> web.Response:
     except InvalidParams as error:
         names = [name for name, _reason in error.problems]
         log.debug("bad search parameters", extra={"params": names})
-        return problem_response(error)
+        raise
 
     answer = await request.app[DB].read(
         run_search, params.q, params.kinds, params.lang, params.page, params.per_page)

@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import web
 
-from appliance.app import CONFIG, Failure
+from appliance.app import CONFIG, CSRF_MESSAGE, ERROR_TITLES, Failure
 from appliance.i18n import format_number
 from appliance.i18n import gettext as _
 
@@ -23,15 +23,6 @@ from .permissions import PermissionDenied
 
 log = logging.getLogger("portal.newsroom")
 
-TITLES = {
-    400: N_("The request could not be understood"),
-    403: N_("You may not do that"),
-    404: N_("Page not found"),
-    405: N_("That method is not allowed here"),
-    409: N_("That clashes with what is stored"),
-    413: N_("The upload is too large"),
-    500: N_("Something went wrong on our side"),
-}
 MESSAGES = {
     400: N_("Check what you entered and try again."),
     403: N_("Your role does not allow this. Ask an editor or an administrator."),
@@ -45,9 +36,6 @@ MESSAGES = {
     ),
     500: N_("The error has been recorded. Go back and try again in a moment."),
 }
-CSRF_MESSAGE = N_(
-    "Your session may have expired. Go back, reload the page and try again."
-)
 
 
 async def render_failure(request: web.Request, failure: Failure) -> web.Response:
@@ -80,10 +68,10 @@ async def error_page(
 ) -> web.Response:
     """The newsroom's error page for a status; `detail` says what exactly
     went wrong, `message` replaces the status's usual advice."""
-    known = status if status in TITLES else (400 if status < 500 else 500)
+    known = status if status in MESSAGES else (400 if status < 500 else 500)
     context = {
         "status": status,
-        "title": _(TITLES[known]),
+        "title": _(ERROR_TITLES[known]),
         "message": message or _advice(request, known),
         "detail": detail,
     }
@@ -92,7 +80,7 @@ async def error_page(
     except Exception:
         log.exception("error page failed to render")
         response = web.Response(
-            status=status, text=f"{status} {TITLES[known]}", content_type="text/plain"
+            status=status, text=f"{status} {ERROR_TITLES[known]}", content_type="text/plain"
         )
     response.headers.update(headers or {})
     return response
