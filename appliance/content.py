@@ -955,13 +955,6 @@ def unlink_translation(conn: sqlite3.Connection, item_id: int,
     audit(conn, user_id, "item.unlink", f"item:{item_id}")
 
 
-def delete_item(conn: sqlite3.Connection, item_id: int, user_id: int | None = None) -> None:
-    get_item(conn, item_id)
-    conn.execute("DELETE FROM item WHERE id = ?", (item_id,))
-    remove_document(conn, f"item:{item_id}")
-    audit(conn, user_id, "item.delete", f"item:{item_id}")
-
-
 # -- search index -------------------------------------------------------------
 
 def _search_doc(item: Item) -> SearchDoc:
@@ -990,16 +983,6 @@ def _sync_index(conn: sqlite3.Connection, item: Item) -> None:
         index_document(conn, _search_doc(item))
     else:
         remove_document(conn, f"item:{item.id}")
-
-
-def reindex_all(conn: sqlite3.Connection) -> int:
-    """Rebuild every published item's search entry (after a search upgrade)."""
-    count = 0
-    ids = [r["id"] for r in conn.execute("SELECT id FROM item WHERE status = 'published'")]
-    for item_id in ids:
-        _sync_index(conn, get_item(conn, item_id))
-        count += 1
-    return count
 
 
 def set_lead_image(conn: sqlite3.Connection, item_id: int, media_id: int | None,

@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from .text import fold
+
 log = logging.getLogger("portal.db")
 
 T = TypeVar("T")
@@ -43,8 +45,6 @@ def utcnow() -> str:
 
 
 def _fold_lower(text: str | None) -> str:
-    from .text import fold
-
     return fold(text).lower()
 
 

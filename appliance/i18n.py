@@ -95,10 +95,6 @@ def gettext(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    text = translations(_current.get()).ungettext(singular, plural, n)
-    variables.setdefault("num", n)
-    return text % variables
 
 
 def lazy_gettext_for(lang: str, message: str, **variables: object) -> str:

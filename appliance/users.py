@@ -120,11 +120,6 @@ def disable_user(conn: sqlite3.Connection, username: str) -> User:
     return find_user(conn, username)
 
 
-def set_password(conn: sqlite3.Connection, username: str, password: str) -> None:
-    user = find_user(conn, check_username(username))
-    conn.execute("UPDATE user SET password_hash = ?, session_version = session_version + 1"
-                 " WHERE id = ?", (_hasher.hash(check_password(password)), user.id))
-    audit(conn, None, "user.password", f"user:{user.id}")
 
 
 def end_sessions(conn: sqlite3.Connection, user_id: int) -> None:
@@ -169,11 +164,3 @@ def record_login(conn: sqlite3.Connection, record: LoginRecord, password: str) -
     conn.execute("UPDATE user SET last_login_at = ? WHERE id = ?",
                  (utcnow(), record.user_id))
     return get_user(conn, record.user_id)
-
-
-def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
-    """The user when the name and password match an enabled account, else None."""
-    record = login_record(conn, username)
-    if not password_matches(record, password):
-        return None
-    return record_login(conn, record, password)

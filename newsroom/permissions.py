@@ -16,8 +16,6 @@ from appliance.users import User
 
 from .labels import N_
 
-# Roles that write: they may create items and edit their own drafts.
-WRITING_ROLES = frozenset({"contributor", "reporter"})
 # Roles that edit: they may edit anything and decide what is public.
 EDITING_ROLES = frozenset({"editor", "section-editor", "editor-in-chief", "admin"})
 # Roles that shape the site itself: sections today, more settings later.

@@ -11,7 +11,7 @@ CREATE TABLE user (
                       'section-editor', 'editor-in-chief', 'admin')),
     password_hash TEXT NOT NULL,
     disabled      INTEGER NOT NULL DEFAULT 0,
-    -- Bumped to end every session of the account (logout, disable, new password).
+    -- Bumped to end every session of the account (sign-out, disable).
     session_version INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
     last_login_at TEXT
