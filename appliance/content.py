@@ -534,6 +534,14 @@ def list_sections(conn: sqlite3.Connection) -> list[Section]:
     return [Section.from_row(row) for row in rows]
 
 
+def section_counts(conn: sqlite3.Connection, lang: str) -> dict[int, int]:
+    """Published items per section in one language."""
+    rows = conn.execute(
+        "SELECT section_id, count(*) AS n FROM item WHERE status = 'published'"
+        " AND lang = ? AND section_id IS NOT NULL GROUP BY section_id", (lang,))
+    return {row["section_id"]: row["n"] for row in rows}
+
+
 def get_section(conn: sqlite3.Connection, key: str) -> Section | None:
     row = conn.execute("SELECT * FROM section WHERE key = ?", (key,)).fetchone()
     return Section.from_row(row) if row else None

@@ -25,9 +25,6 @@ from feeds.api import MAX_QUERY_CHARS
 
 from . import labels
 
-# Navigation depends only on what is stored, so it is kept per database
-# generation and language instead of being counted on every page.
-NAV_CACHE = web.AppKey("web_nav_cache", dict)
 
 OG_LOCALES = {"vi": "vi_VN", "en": "en_US", "km": "km_KH"}
 DESCRIPTION_LENGTH = 160
@@ -78,7 +75,6 @@ def setup_templates(app: web.Application) -> None:
         feed_links=feed_links,
         search_max_chars=MAX_QUERY_CHARS,
     )
-    app[NAV_CACHE] = {}
 
 
 # -- addresses ----------------------------------------------------------------
@@ -194,26 +190,18 @@ class Pagination:
 
 
 def _nav_sections(conn: sqlite3.Connection, lang: str) -> list[NavSection]:
+    counts = content.section_counts(conn, lang)
     found = []
     for section in content.list_sections(conn):
-        count = content.count_items(conn, lang=lang, section_id=section.id)
-        if count:
+        if counts.get(section.id):
             name, name_lang = section_label(section, lang)
-            found.append(NavSection(section.key, name, name_lang, count))
+            found.append(NavSection(section.key, name, name_lang, counts[section.id]))
     return found
 
 
 async def nav_sections(request: web.Request, lang: str) -> list[NavSection]:
     """Sections that have published items in `lang`, in their configured order."""
-    db = request.app[DB]
-    cache = request.app[NAV_CACHE]
-    key = (db.generation, lang)
-    if key not in cache:
-        sections = await db.read(_nav_sections, lang)
-        if len(cache) > 16:  # entries of older generations are never read again
-            cache.clear()
-        cache[key] = sections
-    return cache[key]
+    return await request.app[DB].read(_nav_sections, lang)
 
 
 def default_switch(config: Config, lang: str, path: str) -> dict[str, str]:
