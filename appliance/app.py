@@ -31,6 +31,7 @@ from .cache import CACHE_KEY, PageCache
 from .config import Config
 from .db import Database, latest_schema
 from .errors import ConflictError, ForbiddenError, NotFoundError, UserError
+from .scheduler import Scheduler
 from .security import RateLimiter, security_headers
 
 log = logging.getLogger("portal.app")
@@ -40,6 +41,7 @@ DB = web.AppKey("db", Database)
 LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
 # Path prefix -> async renderer(request, Failure) for a part's own error pages.
 ERROR_PAGES = web.AppKey("error_pages", dict)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 # Registration order matters: routes of earlier parts win over the public
 # site's catch-all article addresses, so the site comes last.
@@ -60,11 +62,14 @@ def create_app(config: Config) -> web.Application:
     app[LOGIN_LIMITER] = RateLimiter(config["security.login_attempts"],
                                      config["security.login_window"])
     app[ERROR_PAGES] = {}
+    app[SCHEDULER] = Scheduler()
 
     i18n.load_catalogues()
     _setup_templates(app, config)
     _setup_sessions(app, config)
     app.cleanup_ctx.append(_database)
+    # After the database: jobs start once it is open and stop before it closes.
+    app.cleanup_ctx.append(app[SCHEDULER].run)
     app.router.add_get("/healthz", healthz)
     config.media_dir.mkdir(parents=True, exist_ok=True)
     app.router.add_get("/media/{path:.+}", media_file, name="media")
@@ -176,10 +181,12 @@ async def language(request: web.Request, handler) -> web.StreamResponse:
 
 ERROR_TITLES = {
     400: N_("The request could not be understood"),
+    401: N_("Authentication needed"),
     403: N_("You may not do that"),
     404: N_("Page not found"),
     405: N_("That method is not allowed here"),
     409: N_("That clashes with what is stored"),
+    410: N_("This page is no longer available"),
     413: N_("The upload is too large"),
     429: N_("Too many attempts"),
     500: N_("Something went wrong on our side"),
@@ -187,10 +194,12 @@ ERROR_TITLES = {
 }
 _MESSAGES = {
     400: N_("Please check what you entered and try again."),
+    401: N_("Send a valid personal API token, or sign in."),
     403: N_("You do not have access to this page."),
     404: N_("The page may have moved or been removed. Try the search or the home page."),
     405: N_("Go back and use the form on the page."),
     409: N_("Someone else may have changed it. Reload and try again."),
+    410: N_("The link has expired or was withdrawn. Ask whoever sent it for a new one."),
     413: N_("Choose a smaller file and try again."),
     429: N_("Please wait a few minutes before trying again."),
     500: N_("The error has been recorded. Please try again in a moment."),

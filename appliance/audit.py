@@ -1,20 +1,33 @@
-"""The audit trail: who did what to which thing, for staff accountability.
+"""The audit trail: who did what to which thing, when, and from which address.
 
-Entries never hold passwords, tokens or citizens' personal data.
+The trail is append-only (the database refuses updates and deletions), and
+entries never hold passwords, tokens or citizens' personal data. Staff
+requests set the client address once (`acting_from`); every entry written
+while handling the request records it, so no data function has to pass it on.
 """
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
 
 from .db import utcnow
+
+_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "audit_address", default=None)
+
+
+def acting_from(address: str | None) -> None:
+    """Record `address` on the audit entries of the current request."""
+    _address.set(address)
 
 
 def audit(conn: sqlite3.Connection, user_id: int | None, action: str,
           target: str | None = None, detail: str | None = None) -> None:
     conn.execute(
-        "INSERT INTO audit (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-        (utcnow(), user_id, action, target, detail),
+        "INSERT INTO audit (at, user_id, action, target, detail, address)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (utcnow(), user_id, action, target, detail, _address.get()),
     )
 
 

@@ -41,7 +41,10 @@ KINDS = ("article", "disclosure", "directive", "legal_document", "procedure",
          "public_service")
 DOCUMENT_KINDS = ("directive", "legal_document")
 NEWS_KINDS = ("article", "disclosure")
-STATUSES = ("draft", "published", "unpublished")
+# Editorial states (newsroom.workflow moves items between them); only
+# "published" is public.
+STATUSES = ("draft", "submitted", "editing", "awaiting_approval", "approved",
+            "scheduled", "published", "returned", "unpublished", "archived")
 # Real procedure titles from the national portal run past 1,000 characters.
 MAX_TITLE_LENGTH = 2000
 LEGAL_STATUSES = ("not_yet_in_force", "in_force", "amended", "replaced", "expired")
@@ -131,6 +134,11 @@ class Item:
     byline: str
     author_id: int | None
     lead_image_id: int | None
+    publish_at: str | None = None
+    unpublish_at: str | None = None
+    content_revision: int = 1
+    source_item_id: int | None = None
+    source_revision: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     tags: list[Tag] = field(default_factory=list)
     lead_image: Media | None = None
@@ -170,7 +178,9 @@ _ITEM_COLUMNS = (
     " item.published_at, item.created_at, item.updated_at, item.featured,"
     " item.section_id, section.key AS section_key, item.translation_group,"
     " item.external_id, item.source, item.source_url, item.attribution, item.byline,"
-    " item.author_id, item.lead_image_id, item.extra"
+    " item.author_id, item.lead_image_id, item.extra, item.publish_at,"
+    " item.unpublish_at, item.content_revision, item.source_item_id,"
+    " item.source_revision"
 )
 _ITEM_FROM = " FROM item LEFT JOIN section ON section.id = item.section_id"
 
@@ -187,6 +197,9 @@ def _item_from_row(row: sqlite3.Row, body: str = "") -> Item:
         source=row["source"], source_url=row["source_url"],
         attribution=row["attribution"], byline=row["byline"],
         author_id=row["author_id"], lead_image_id=row["lead_image_id"],
+        publish_at=row["publish_at"], unpublish_at=row["unpublish_at"],
+        content_revision=row["content_revision"],
+        source_item_id=row["source_item_id"], source_revision=row["source_revision"],
         extra=json.loads(row["extra"] or "{}"),
     )
 
@@ -806,6 +819,11 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
     published_at = parse_time(data.published_at)
     if status is not None and status not in STATUSES:
         raise UserError(_("Unknown status “%(status)s”.", status=status))
+    publish_at = None
+    if status == "published" and published_at and published_at > now:
+        # Embargo: an item dated in the future waits for its time, and the
+        # scheduler publishes it then; nothing public sees it before.
+        status, publish_at = "scheduled", published_at
 
     values = {
         "kind": data.kind, "lang": data.lang, "title": title, "summary": summary,
@@ -817,11 +835,12 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
         "extra": json.dumps(data.extra, ensure_ascii=False, default=str),
         "updated_at": now,
     }
+    current: Item | None = None
     if item_id is None:
         values |= {
             "slug": _unique_slug(conn, data.lang, _base_slug(data, title), None),
             "status": status or "draft", "published_at": published_at,
-            "created_at": now, "author_id": user_id,
+            "publish_at": publish_at, "created_at": now, "author_id": user_id,
         }
         columns = ", ".join(values)
         cur = conn.execute(
@@ -845,8 +864,14 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
             # A draft's address follows its title until it is first published;
             # from then on it is kept, because people share and print it.
             values["slug"] = _unique_slug(conn, data.lang, _base_slug(data, title), item_id)
+        if status is None and current.status == "published" and published_at \
+                and published_at > now:
+            # Redated into the future: off the site until then.
+            status, publish_at = "scheduled", published_at
         if status is not None:
             values["status"] = status
+            if publish_at:
+                values["publish_at"] = publish_at
         values["published_at"] = published_at or current.published_at
         assignments = ", ".join(f"{column} = ?" for column in values)
         conn.execute(f"UPDATE item SET {assignments}, revision = revision + 1 WHERE id = ?",
@@ -856,8 +881,41 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
     _set_tags(conn, item_id, data.lang, data.tags)
     _save_kind_fields(conn, item_id, data)
     item = get_item(conn, item_id)
+    if current is None or _content_of(item) != _content_of(current):
+        # What translators translate changed: their versions become outdated.
+        conn.execute("UPDATE item SET content_revision = revision WHERE id = ?",
+                     (item_id,))
+        item.content_revision = item.revision
+    _record_revision(conn, item, user_id)
     _sync_index(conn, item)
     return item
+
+
+def _content_of(item: Item) -> tuple:
+    """The parts of an item a translation renders in another language."""
+    return (item.title, item.summary, item.body, item.document, item.procedure)
+
+
+def _revision_fields(item: Item) -> dict[str, Any]:
+    return {
+        "slug": item.slug, "section_key": item.section_key,
+        "tags": [tag.name for tag in item.tags], "byline": item.byline,
+        "lead_image_id": item.lead_image_id, "featured": item.featured,
+        "published_at": item.published_at, "publish_at": item.publish_at,
+        "unpublish_at": item.unpublish_at, "source_url": item.source_url,
+        "attribution": item.attribution, "extra": item.extra,
+        "document": item.document, "procedure": item.procedure,
+    }
+
+
+def _record_revision(conn: sqlite3.Connection, item: Item, user_id: int | None) -> None:
+    """Keep the item as it now is: every revision number has its row."""
+    conn.execute(
+        "INSERT OR REPLACE INTO item_revision (item_id, revision, saved_at, user_id,"
+        " status, title, summary, fields, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (item.id, item.revision, item.updated_at, user_id, item.status, item.title,
+         item.summary, json.dumps(_revision_fields(item), ensure_ascii=False, default=str),
+         item.body))
 
 
 def _save_kind_fields(conn: sqlite3.Connection, item_id: int, data: ItemInput) -> None:
@@ -917,22 +975,75 @@ def _json_list(value: Any, name: str, element: type) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_KEEP: Any = object()
+
+
 def set_status(conn: sqlite3.Connection, item_id: int, status: str,
-               user_id: int | None = None) -> Item:
-    """Publish or unpublish; publishing without a date stamps the current time."""
+               user_id: int | None = None, *, publish_at: Any = _KEEP,
+               unpublish_at: Any = _KEEP) -> Item:
+    """Move an item to another editorial state, and set or clear when it is to
+    be published or taken down. Publishing stamps the publication time unless
+    the item already has one in the past; the scheduler's publishing keeps the
+    time it was scheduled for."""
     if status not in STATUSES:
         raise UserError(_("Unknown status “%(status)s”.", status=status))
     item = get_item(conn, item_id)
+    now = utcnow()
+    if publish_at is _KEEP:
+        publish_at = item.publish_at
+    if unpublish_at is _KEEP:
+        unpublish_at = item.unpublish_at
     published_at = item.published_at
-    if status == "published" and not published_at:
-        published_at = utcnow()
-    conn.execute("UPDATE item SET status = ?, published_at = ?, updated_at = ?,"
-                 " revision = revision + 1 WHERE id = ?",
-                 (status, published_at, utcnow(), item_id))
+    if status == "published":
+        if publish_at:
+            # Published on schedule: dated the minute it was scheduled for.
+            published_at = publish_at
+        elif not published_at or published_at > now:
+            published_at = now
+        publish_at = None
+    elif status == "unpublished":
+        unpublish_at = None
+    conn.execute("UPDATE item SET status = ?, published_at = ?, publish_at = ?,"
+                 " unpublish_at = ?, updated_at = ?, revision = revision + 1"
+                 " WHERE id = ?",
+                 (status, published_at, publish_at, unpublish_at, now, item_id))
     audit(conn, user_id, f"item.{status}", f"item:{item_id}")
     item = get_item(conn, item_id)
+    _record_revision(conn, item, user_id)
     _sync_index(conn, item)
     return item
+
+
+def due_for_schedule(conn: sqlite3.Connection, now: str) -> list[tuple[int, str]]:
+    """Items whose scheduled time has come: (id, "publish" | "unpublish")."""
+    rows = conn.execute(
+        "SELECT id, 'publish' AS move FROM item WHERE status = 'scheduled'"
+        " AND publish_at IS NOT NULL AND publish_at <= ?"
+        " UNION ALL SELECT id, 'unpublish' FROM item WHERE status = 'published'"
+        " AND unpublish_at IS NOT NULL AND unpublish_at <= ? ORDER BY 1",
+        (now, now)).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def next_scheduled_time(conn: sqlite3.Connection) -> str | None:
+    """The soonest moment the scheduler has something to do."""
+    row = conn.execute(
+        "SELECT min(t) FROM (SELECT min(publish_at) AS t FROM item"
+        " WHERE status = 'scheduled' AND publish_at IS NOT NULL"
+        " UNION ALL SELECT min(unpublish_at) FROM item"
+        " WHERE status = 'published' AND unpublish_at IS NOT NULL)").fetchone()
+    return row[0]
+
+
+def mark_translated(conn: sqlite3.Connection, item_id: int, source_id: int,
+                    user_id: int | None = None) -> None:
+    """Record that the item is a translation of the source as it now is, so
+    a later change to the source shows the translation as outdated."""
+    source = get_item(conn, source_id)
+    conn.execute("UPDATE item SET source_item_id = ?, source_revision = ? WHERE id = ?",
+                 (source.id, source.content_revision, item_id))
+    audit(conn, user_id, "item.translated", f"item:{item_id}",
+          f"item:{source.id}@{source.content_revision}")
 
 
 def link_translations(conn: sqlite3.Connection, item_id: int, other_id: int,
@@ -998,3 +1109,4 @@ def set_lead_image(conn: sqlite3.Connection, item_id: int, media_id: int | None,
     conn.execute("UPDATE item SET lead_image_id = ?, updated_at = ?,"
                  " revision = revision + 1 WHERE id = ?", (media_id, utcnow(), item_id))
     audit(conn, user_id, "item.image", f"item:{item_id}", str(media_id))
+    _record_revision(conn, get_item(conn, item_id), user_id)
