@@ -15,12 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 from . import config as config_mod
-from .content import add_media, set_lead_image
+from .content import ItemInput, add_media, save_item, set_lead_image
 from .db import open_sync, transaction
 from .importer import import_files
 from .server import serve
 from .site import create_site
-from .users import generate_password
+from .users import add_user, generate_password
 
 SAMPLE_SOURCE = "sample"
 SAMPLE_FILES = ("sections.jsonl", "articles.jsonl", "documents.jsonl",
@@ -73,6 +73,24 @@ def _attach_images(conn: sqlite3.Connection, media_dir: Path) -> None:
         set_lead_image(conn, row["id"], made[(theme, lang)])
 
 
+# Staff of each editorial role, so the workflow can be tried end to end.
+DEMO_STAFF = {"writer": "contributor", "editor": "editor", "chief": "editor-in-chief"}
+DEMO_STORIES = (
+    ("writer", "submitted", "Đề xuất mở rộng chợ nổi Long Xuyên"),
+    ("editor", "awaiting_approval", "Tổng kết mùa nước nổi năm nay"),
+)
+
+
+def _add_newsroom(conn: sqlite3.Connection, password: str) -> None:
+    """Demo staff, and a few stories waiting at different steps of review."""
+    ids = {name: add_user(conn, name, role, password).id
+           for name, role in DEMO_STAFF.items()}
+    for author, status, title in DEMO_STORIES:
+        data = ItemInput(kind="article", lang="vi", title=title, section_key="kinh-te",
+                         summary=title + ".", body=f"<p>{title}.</p>")
+        save_item(conn, data, user_id=ids[author], status=status)
+
+
 def run_demo(port: int = 8080, host: str = "localhost", data: str | None = None) -> None:
     if data:
         data_dir = Path(data).expanduser().resolve()
@@ -84,16 +102,21 @@ def run_demo(port: int = 8080, host: str = "localhost", data: str | None = None)
     if not (data_dir / config_mod.CONFIG_FILE).exists():
         password = generate_password()
         base_url = f"http://{host}:{port}"
+        # A throwaway sample site: staff sign in without an authenticator app
+        # (a real site requires one for its senior roles).
         create_site(data_dir, "admin", password,
-                    overrides={"site.base_url": base_url, "server.port": port})
+                    overrides={"site.base_url": base_url, "server.port": port,
+                               "security.totp_required_roles": []})
         cfg = config_mod.load(data_dir)
         conn = open_sync(cfg.database_path)
         try:
             load_sample(conn, cfg.media_dir)
+            transaction(conn, _add_newsroom, password)
         finally:
             conn.close()
     cfg = config_mod.load(data_dir)
-    login = (f"user admin, password {password}" if password
+    login = (f"user admin, password {password}; also {', '.join(DEMO_STAFF)}"
+             " with the same password" if password
              else "the administrator account you created earlier")
     banner = (f"Sample portal running at http://{host}:{port}/\n"
               f"Newsroom: http://{host}:{port}/admin ({login})\n"

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Sequence
 
-from appliance import content
+from appliance import content, media_store
 from appliance.content import Item, Media
 from appliance.errors import ConflictError, NotFoundError, UserError
 from appliance.i18n import gettext as _
 from appliance.users import User
 
-from . import workflow
+from . import locks, workflow
 from .forms import EDITABLE_KINDS, ArticleForm, SectionForm
 from .labels import N_
 from .media import Picture
@@ -36,10 +37,10 @@ def save_article(
     form: ArticleForm,
     item_id: int | None,
     user: User,
-    publish: bool = False,
+    then: str = "",
 ) -> Item:
-    """Create or update an article; link it as a translation and publish it
-    when asked."""
+    """Create or update an article; link it as a translation, and take the
+    workflow transition `then` (submit, send for approval, ...) when asked."""
     current = content.get_item(conn, item_id) if item_id is not None else None
     if current is None:
         require(user, "item.create")
@@ -47,6 +48,7 @@ def save_article(
     else:
         require(user, "item.edit", current)
         _check_editable(current)
+        locks.check_may_save(conn, current.id, user)
         source = None
     image_id = as_id(form.lead_image)
     if image_id is not None and content.get_media(conn, image_id) is None:
@@ -61,8 +63,12 @@ def save_article(
     )
     if source is not None:
         content.link_translations(conn, item.id, source.id, user.id)
-    if publish:
-        item = workflow.transition(conn, item.id, "publish", user)
+        content.mark_translated(conn, item.id, source.id, user.id)
+    elif current is not None and form.source_current and current.source_item_id:
+        content.mark_translated(conn, item.id, current.source_item_id, user.id)
+    locks.acquire(conn, item.id, user)
+    if then:
+        item = workflow.transition(conn, item.id, then, user)
     return content.get_item(conn, item.id)
 
 
@@ -137,9 +143,11 @@ def add_media(
     alt: str,
     credit: str,
     user: User,
+    digest: str | None = None,
+    variants: Sequence[media_store.Variant] = (),
 ) -> Media:
     require(user, "media.upload")
-    return content.add_media(
+    media = content.add_media(
         conn,
         path=path,
         mime=picture.mime,
@@ -151,10 +159,24 @@ def add_media(
         credit=credit[:200],
         user_id=user.id,
     )
+    media_store.record_upload(conn, media.id, digest, list(variants))
+    return media
 
 
-def move(conn: sqlite3.Connection, item_id: int, name: str, user: User) -> Item:
-    return workflow.transition(conn, item_id, name, user)
+def move(
+    conn: sqlite3.Connection,
+    item_id: int,
+    names: list[str],
+    user: User,
+    **details: object,
+) -> Item:
+    """Take one or more transitions in one transaction (approve, then
+    schedule); each is checked on its own."""
+    item = content.get_item(conn, item_id)
+    for name in names:
+        item = workflow.transition(conn, item_id, name, user, **details)
+        details.pop("expected_revision", None)
+    return item
 
 
 def link(conn: sqlite3.Connection, item_id: int, other_id: int, user: User) -> None:

@@ -55,6 +55,7 @@ class ArticleForm:
     awaiting_review: bool = False
     translation_of: str = ""  # the item this one translates, on creation
     revision: str = ""  # the item's revision when the form opened
+    source_current: bool = False  # the translator brought it up to date
     errors: list[FieldError] = field(default_factory=list)
 
     @classmethod
@@ -107,6 +108,7 @@ class ArticleForm:
             awaiting_review=text("awaiting_review") == "1",
             translation_of=text("translation_of").strip() if current is None else "",
             revision=text("revision").strip() if current else "",
+            source_current=text("source_current") == "1",
         )
 
     def check(self, sections: list[Section]) -> list[FieldError]:

@@ -5,7 +5,11 @@ GET  /admin/items/new?lang=&translation_of=
 POST /admin/items/new                  create an article
 GET  /admin/items/{id}                 edit form, status, language versions
 POST /admin/items/{id}                 save changes
-POST /admin/items/{id}/publish|unpublish
+POST /admin/items/{id}/transition     take a workflow step (name=submit, ...)
+POST /admin/items/{id}/takedown       set or clear the automatic take-down time
+POST /admin/items/{id}/lock           heartbeat: keep the edit lock (JSON)
+POST /admin/items/{id}/lock/takeover  take the lock from its holder
+POST /admin/items/{id}/lock/release   leave the edit page
 POST /admin/items/{id}/link            link another language version
 POST /admin/items/{id}/unlink          take this item out of its story
 """
@@ -13,25 +17,27 @@ POST /admin/items/{id}/unlink          take this item out of its story
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from typing import Any, BinaryIO
 
 from aiohttp import web
 
-from appliance import content
+from appliance import content, media_store
 from appliance.app import CONFIG
 from appliance.content import Item, Media
-from appliance.errors import ConflictError, UserError
+from appliance.errors import ConflictError, NotFoundError, UserError
 from appliance.i18n import LANGUAGES
 from appliance.i18n import gettext as _
 from appliance.security import check_csrf
 from appliance.text import nfc
 from appliance.users import User, list_users
 
-from . import editing, workflow
+from . import editing, locks, notes, workflow
 from .forms import EDITABLE_KINDS, MAX_TITLE_LENGTH, ArticleForm, FieldError
 from .labels import N_
+from .library import store_variants
 from .media import Picture, check_size, prepare_image, store_file
 from .pages import (
     as_id,
@@ -142,7 +148,7 @@ async def create_article(request: web.Request) -> web.StreamResponse:
 async def item_page(request: web.Request) -> web.Response:
     user = signed_in(request)
     item = await _item(request, request.match_info["id"])
-    require(user, "item.edit", item)
+    require(user, "item.view", item)
     return await _article_page(request, ArticleForm.for_item(item), item)
 
 
@@ -168,29 +174,25 @@ async def _save_article(
         if isinstance(upload, web.FileField) and upload.filename:
             problem = await _take_upload(request, upload, article, user)
             article.errors += [problem] if problem else []
-        publish = field(form, "after") == "publish"
+        then = field(form, "then")
+        if then and then not in workflow.TRANSITIONS:
+            raise UserError(_("Unknown action “%(name)s”.", name=then))
 
     if article.errors:
         return await _article_page(request, article, current, status=400)
     item_id = current.id if current else None
     try:
-        item = await write(
-            request, editing.save_article, article, item_id, user, publish
-        )
+        item = await write(request, editing.save_article, article, item_id, user, then)
     except UserError as exc:
         article.errors.append(FieldError("", str(exc)))
         status = 409 if isinstance(exc, ConflictError) else 400
         return await _article_page(request, article, current, status=status)
 
-    done = "published" if publish else ("saved" if current else "created")
+    done = then or ("saved" if current else "created")
     log.info(
         "article saved",
-        extra={
-            "item": item.id,
-            "user": user.username,
-            "new": current is None,
-            "published": publish,
-        },
+        extra={"item": item.id, "user": user.username, "new": current is None,
+               "then": then},
     )
     raise web.HTTPSeeOther(f"/admin/items/{item.id}?done={done}")
 
@@ -222,8 +224,15 @@ async def _store_image(
 ) -> Media:
     config = request.config_dict[CONFIG]
     max_bytes = _upload_limit(request)
-    picture = await asyncio.to_thread(_read_picture, upload.file, max_bytes)
+    picture, digest = await asyncio.to_thread(_read_picture, upload.file, max_bytes)
+    known = await read(request, media_store.find_by_digest, digest)
+    if known is not None:
+        # The same file again: stored once, chosen again.
+        media = await read(request, content.get_media, known.id)
+        if media is not None:
+            return media
     path = await asyncio.to_thread(store_file, config.media_dir, picture)
+    variants = await asyncio.to_thread(store_variants, config.media_dir, path, picture)
     name = nfc(os.path.basename(upload.filename))
     try:
         media = await write(
@@ -235,9 +244,12 @@ async def _store_image(
             article.image_alt,
             article.image_credit,
             user,
+            digest,
+            variants,
         )
     except BaseException:
-        (config.media_dir / path).unlink(missing_ok=True)
+        for stored in [path, *(variant.path for variant in variants)]:
+            (config.media_dir / stored).unlink(missing_ok=True)
         raise
     log.info(
         "image stored",
@@ -246,17 +258,23 @@ async def _store_image(
     return media
 
 
-def _read_picture(file: BinaryIO, max_bytes: int) -> Picture:
+def _read_picture(file: BinaryIO, max_bytes: int) -> tuple[Picture, str]:
+    """The cleaned picture, and the digest of the file as uploaded."""
     file.seek(0, os.SEEK_END)
     check_size(file.tell(), max_bytes)
     file.seek(0)
-    return prepare_image(file.read(), max_bytes)
+    raw = file.read()
+    return prepare_image(raw, max_bytes), hashlib.sha256(raw).hexdigest()
 
 
 async def _article_page(
     request: web.Request, form: ArticleForm, item: Item | None, *, status: int = 200
 ) -> web.Response:
     user = signed_in(request)
+    lock = None
+    if item is not None and can(user, "item.edit", item):
+        # Opening the page to edit is what takes the lock.
+        lock = await write(request, locks.acquire, item.id, user)
     images = await read(request, content.recent_media)
     chosen = as_id(form.lead_image)
     if chosen and chosen not in {image.id for image in images}:
@@ -271,12 +289,41 @@ async def _article_page(
         "max_title_length": MAX_TITLE_LENGTH,
         "upload_limit": _upload_limit(request),
         "moves": workflow.available(user, item) if item else [],
+        "save_moves": _save_moves(user, item),
+        "may_edit": item is None or can(user, "item.edit", item),
+        "lock": lock,
+        "heartbeat_seconds": locks.HEARTBEAT_SECONDS,
+        "source_item": await _source_item(request, item),
+        "notes": await read(request, notes.notes_for, item.id) if item else [],
     }
     if item is not None:
         context |= await _language_versions(request, item, user)
     elif as_id(form.translation_of) is not None:
         context["source"] = await _item(request, form.translation_of)
     return await render(request, "item.html", context, status=status)
+
+
+def _save_moves(user: User, item: Item | None) -> list[workflow.Transition]:
+    """Steps offered beside "Save": those that need no reason and no time."""
+    if item is not None:
+        moves = workflow.available(user, item)
+    else:
+        # A new item is the writer's own draft.
+        moves = [
+            t for t in workflow.TRANSITIONS.values()
+            if "draft" in t.sources and not t.system and t.name in user.transitions
+        ]
+    return [t for t in moves if not t.needs_reason and not t.needs_time]
+
+
+async def _source_item(request: web.Request, item: Item | None) -> Item | None:
+    """The version a translation was made from, to tell when it is outdated."""
+    if item is None or item.source_item_id is None:
+        return None
+    try:
+        return await read(request, content.get_item, item.source_item_id)
+    except NotFoundError:
+        return None
 
 
 async def _language_versions(
@@ -320,14 +367,74 @@ async def _item(request: web.Request, raw_id: str) -> Item:
 async def change_status(request: web.Request) -> web.StreamResponse:
     user = signed_in(request)
     item_id = int(request.match_info["id"])
-    name = request.match_info["move"]
-    await check_csrf(request)
+    async with posted_form(request) as form:
+        name = field(form, "name")
+        reason = field(form, "reason")
+        publish_at = field(form, "publish_at").strip()
+        unpublish_at = field(form, "unpublish_at").strip()
+        revision = as_id(field(form, "revision"))
+    names = [name]
+    if name == "approve" and publish_at:
+        # "Approve and schedule" is two steps, each checked.
+        names.append("schedule")
+    details: dict[str, Any] = {"reason": reason, "expected_revision": revision}
+    if "schedule" in names:
+        details |= {"publish_at": publish_at, "unpublish_at": unpublish_at or None}
     try:
-        await write(request, editing.move, item_id, name, user)
-    except ConflictError as exc:
-        return await _item_with_error(request, item_id, str(exc), 409)
-    log.info(name, extra={"item": item_id, "user": user.username})
-    raise web.HTTPSeeOther(f"/admin/items/{item_id}?done={name}ed")
+        await write(request, editing.move, item_id, names, user, **details)
+    except UserError as exc:
+        status = 409 if isinstance(exc, ConflictError) else 400
+        return await _item_with_error(request, item_id, str(exc), status)
+    log.info("transition", extra={"item": item_id, "user": user.username,
+                                  "step": "+".join(names)})
+    raise web.HTTPSeeOther(f"/admin/items/{item_id}?done={names[-1]}")
+
+
+async def set_takedown(request: web.Request) -> web.StreamResponse:
+    user = signed_in(request)
+    item_id = int(request.match_info["id"])
+    async with posted_form(request) as form:
+        when = field(form, "unpublish_at").strip()
+    try:
+        await write(request, workflow.set_takedown, item_id, when or None, user)
+    except UserError as exc:
+        status = 409 if isinstance(exc, ConflictError) else 400
+        return await _item_with_error(request, item_id, str(exc), status)
+    raise web.HTTPSeeOther(f"/admin/items/{item_id}?done=takedown")
+
+
+# -- the edit lock ------------------------------------------------------------
+
+
+async def lock_heartbeat(request: web.Request) -> web.Response:
+    """Keep the lock while the edit page is open; says who holds it."""
+    user = signed_in(request)
+    item = await _item(request, request.match_info["id"])
+    await check_csrf(request)
+    require(user, "item.edit", item)
+    lock = await write(request, locks.acquire, item.id, user)
+    return web.json_response(_lock_state(lock, user))
+
+
+def _lock_state(lock: locks.Lock, user: User) -> dict[str, Any]:
+    return {"mine": lock.held_by(user), "holder": lock.holder, "since": lock.taken_at}
+
+
+async def take_over_lock(request: web.Request) -> web.StreamResponse:
+    user = signed_in(request)
+    item_id = int(request.match_info["id"])
+    await check_csrf(request)
+    await write(request, locks.take_over, item_id, user)
+    log.info("lock taken over", extra={"item": item_id, "user": user.username})
+    raise web.HTTPSeeOther(f"/admin/items/{item_id}?done=takeover")
+
+
+async def release_lock(request: web.Request) -> web.Response:
+    user = signed_in(request)
+    item_id = int(request.match_info["id"])
+    await check_csrf(request)
+    await write(request, locks.release, item_id, user)
+    return web.Response(status=204)
 
 
 async def link_translation(request: web.Request) -> web.StreamResponse:
@@ -369,7 +476,7 @@ async def _item_with_error(
     """The item's page again, with the reason an action was refused."""
     user = signed_in(request)
     item = await read(request, content.get_item, item_id)
-    require(user, "item.edit", item)
+    require(user, "item.view", item)
     form = ArticleForm.for_item(item)
     form.errors.append(FieldError("", message))
     return await _article_page(request, form, item, status=status)

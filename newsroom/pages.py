@@ -74,10 +74,17 @@ async def render(
         "notice": notice(request),
         "here": request.path_qs,
         "base_url": request.config_dict[CONFIG].base_url,
+        "local_input": _local_input,
     }
     return aiohttp_jinja2.render_template(
         f"newsroom/{template}", request, shared | context, status=status
     )
+
+
+def _local_input(stored: str | None) -> str:
+    from .forms import local_input  # forms needs this module first
+
+    return local_input(stored)
 
 
 def notice(request: web.Request) -> str | None:

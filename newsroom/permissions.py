@@ -2,8 +2,8 @@
 
 This is the one place permission decisions are made: handlers and data
 functions ask `can(user, action, item)` or call `require(...)`, and never look
-at roles themselves. The editorial-workflow release adds review actions and
-section-limited editors here, without touching the handlers.
+at roles themselves. Workflow steps are asked for as
+"transition:<name>"; their rules are data (see newsroom.workflow).
 """
 
 from __future__ import annotations
@@ -16,10 +16,15 @@ from appliance.users import User
 
 from .labels import N_
 
-# Roles that edit: they may edit anything and decide what is public.
+# Roles that edit: they may change items in their sections and move them
+# through review. Which review transitions each role may take is data
+# (workflow_rule, loaded into User.transitions), changed by administrators.
 EDITING_ROLES = frozenset({"editor", "section-editor", "editor-in-chief", "admin"})
 # Roles that shape the site itself: sections today, more settings later.
 STRUCTURE_ROLES = frozenset({"editor-in-chief", "admin"})
+# States in which the writer of an item still holds it: once submitted, the
+# text is the editors' until they return it.
+WRITER_STATES = frozenset({"draft", "returned"})
 
 
 class PermissionDenied(ForbiddenError):
@@ -32,10 +37,26 @@ class PermissionDenied(ForbiddenError):
     @property
     def reason(self) -> str:
         """An English message id saying what is refused and who can help."""
+        if self.action.startswith("transition:"):
+            return N_(
+                "Your role may not take this step here: it may be kept for another "
+                "role, or for the editors of another section."
+            )
         return REASONS.get(self.action, N_("Your role does not allow this."))
 
 
 Rule = Callable[[User, "Item | None"], bool]
+
+
+def in_scope(user: User, item: Item | None) -> bool:
+    """Staff limited to some sections act only on items in those sections."""
+    if not user.sections:
+        return True
+    return item is not None and item.section_id in user.sections
+
+
+def _own(user: User, item: Item | None) -> bool:
+    return item is not None and item.author_id == user.id
 
 
 def _any_staff(user: User, item: Item | None) -> bool:
@@ -43,44 +64,95 @@ def _any_staff(user: User, item: Item | None) -> bool:
 
 
 def _editor(user: User, item: Item | None) -> bool:
-    return user.role in EDITING_ROLES
+    return user.role in EDITING_ROLES and (item is None or in_scope(user, item))
 
 
 def _structure(user: User, item: Item | None) -> bool:
     return user.role in STRUCTURE_ROLES
 
 
-def _own_draft_or_editor(user: User, item: Item | None) -> bool:
+def _admin(user: User, item: Item | None) -> bool:
+    return user.role == "admin"
+
+
+def _view(user: User, item: Item | None) -> bool:
+    return user.role in EDITING_ROLES or _own(user, item)
+
+
+def _edit(user: User, item: Item | None) -> bool:
+    if item is not None and item.status == "archived":
+        return False
     if user.role in EDITING_ROLES:
-        return True
-    # Writers keep control of their own work until it goes public; after that
-    # every change is an editor's decision.
-    return item is not None and item.author_id == user.id and item.status != "published"
+        return in_scope(user, item)
+    # Writers keep control of their own work until they submit it.
+    return _own(user, item) and item is not None and item.status in WRITER_STATES
+
+
+def transition_allowed(user: User, name: str, item: Item | None) -> bool:
+    """A workflow step: the role must hold it (workflow_rule), editors act in
+    their sections, and writers only on their own items."""
+    if name not in user.transitions:
+        return False
+    if user.role in EDITING_ROLES:
+        return in_scope(user, item)
+    return _own(user, item)
 
 
 RULES: dict[str, Rule] = {
     "dashboard.view": _any_staff,
     "item.create": _any_staff,
-    "item.edit": _own_draft_or_editor,
-    "item.link": _own_draft_or_editor,
-    "item.publish": _editor,
-    "item.unpublish": _editor,
+    "item.view": _view,
+    "item.edit": _edit,
+    "item.link": _edit,
+    "item.note": _view,
+    "item.lock.takeover": _editor,
     "media.upload": _any_staff,
+    "media.manage": _editor,
+    "menu.manage": _editor,
+    "home.manage": _editor,
+    "redirect.manage": _structure,
     "section.manage": _structure,
+    "workflow.manage": _admin,
+    "users.manage": _admin,
+    "audit.view": _admin,
+    # Whoever may open an item may read its history, diffs and previews.
+    "item.history": _view,
+    "review_link.manage": _editor,
+    "translation.view": _any_staff,
 }
 
 REASONS = {
+    "item.view": N_("Writers may open only their own items."),
     "item.edit": N_(
-        "Writers may change only their own drafts. Ask an editor to change this item."
+        "This item is not yours to change now: writers change their own drafts "
+        "until they submit them, editors change items in their sections, and "
+        "archived items are not changed."
     ),
     "item.link": N_(
         "Writers may link only their own drafts. Ask an editor to "
         "link these language versions."
     ),
-    "item.publish": N_("Only editors may publish. Ask an editor to publish this item."),
-    "item.unpublish": N_("Only editors may take an item off the site. Ask an editor."),
+    "item.note": N_("Writers may add notes only to their own items."),
+    "item.lock.takeover": N_(
+        "Only an editor of this item's section may take over its editing."
+    ),
     "section.manage": N_(
         "Only the editor-in-chief and administrators may change sections."
+    ),
+    "workflow.manage": N_("Only administrators may change the workflow rules."),
+    "users.manage": N_("Only administrators may manage staff accounts."),
+    "audit.view": N_("Only administrators may read the audit log."),
+    "media.manage": N_(
+        "Only editors may change or delete files in the media library."
+    ),
+    "menu.manage": N_("Only editors may change the site's menus."),
+    "home.manage": N_("Only editors may choose the stories on the home page."),
+    "redirect.manage": N_(
+        "Only the editor-in-chief and administrators may manage redirects."
+    ),
+    "item.history": N_("Writers may see the history only of their own items."),
+    "review_link.manage": N_(
+        "Only editors of this item's section may share it with outside reviewers."
     ),
 }
 
@@ -89,6 +161,8 @@ def can(user: User | None, action: str, item: Item | None = None) -> bool:
     """True when the user may perform the action (on the item, when given)."""
     if user is None or user.disabled:
         return False
+    if action.startswith("transition:"):
+        return transition_allowed(user, action.removeprefix("transition:"), item)
     try:
         rule = RULES[action]
     except KeyError:

@@ -18,6 +18,7 @@ from appliance.site import create_site
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery"
+NO_SECOND_FACTOR = {"security.totp_required_roles": []}
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +32,9 @@ def quick_password_hashes(monkeypatch):
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     site = tmp_path / "site"
-    create_site(site, ADMIN_USER, ADMIN_PASSWORD)
+    # Staff sign in with a password alone here; tests/accounts states the
+    # second-factor rule for its own sites.
+    create_site(site, ADMIN_USER, ADMIN_PASSWORD, overrides=NO_SECOND_FACTOR)
     return site
 
 
@@ -90,7 +93,7 @@ def corpus_site(corpus, tmp_path_factory) -> Path:
     from appliance.importer import import_files
 
     site = tmp_path_factory.mktemp("corpus") / "site"
-    create_site(site, ADMIN_USER, ADMIN_PASSWORD)
+    create_site(site, ADMIN_USER, ADMIN_PASSWORD, overrides=NO_SECOND_FACTOR)
     cfg = config_mod.load(site)
     connection = open_sync(cfg.database_path)
     summary = import_files(connection, [corpus / name for name in CORPUS_FILES])

@@ -72,6 +72,10 @@
     });
     quill.setContents(quill.clipboard.convert({ html: textarea.value }), "silent");
     textarea.hidden = true;
+    if (textarea.closest("fieldset[disabled]")) {
+      // Someone else holds the story, or it is no longer the reader's to change.
+      quill.disable();
+    }
 
     var editor = quill.root;
     editor.setAttribute("role", "textbox");
@@ -178,11 +182,62 @@
     });
   }
 
+  // The edit lock: a heartbeat keeps it while the page is open, and the
+  // writer is told at once when someone takes it over. Leaving the page
+  // gives it back.
+  function csrfData(form) {
+    var data = new FormData();
+    var token = form.querySelector("input[name='csrf_token']");
+    data.append("csrf_token", token ? token.value : "");
+    return data;
+  }
+
+  function showLostLock(form, holder) {
+    if (document.getElementById("lock-lost")) {
+      return;
+    }
+    var message = document.createElement("p");
+    message.id = "lock-lost";
+    message.className = "callout callout-warning";
+    message.setAttribute("role", "alert");
+    message.textContent = (form.getAttribute("data-lost-lock") || "")
+      .replace(/\{name\}/g, holder);
+    form.insertBefore(message, form.firstChild);
+  }
+
+  function keepLock() {
+    var form = document.querySelector("form[data-lock]");
+    if (!form || !window.fetch) {
+      return;
+    }
+    var url = form.getAttribute("data-lock");
+    var seconds = parseInt(form.getAttribute("data-heartbeat"), 10) || 30;
+    var timer = window.setInterval(function () {
+      fetch(url, { method: "POST", body: csrfData(form), credentials: "same-origin" })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (state) {
+          if (state && !state.mine) {
+            window.clearInterval(timer);
+            showLostLock(form, state.holder);
+          }
+        })
+        .catch(function () { /* offline for a moment: try at the next beat */ });
+    }, seconds * 1000);
+    window.addEventListener("pagehide", function () {
+      if (navigator.sendBeacon && !dirty) {
+        navigator.sendBeacon(url + "/release", csrfData(form));
+      }
+    });
+  }
+
   function start() {
     focusErrorSummary();
     document.querySelectorAll("textarea[data-editor='rich']").forEach(richEditor);
     watchUploads();
     watchForms();
+    keepLock();
   }
 
   if (document.readyState === "loading") {

@@ -46,8 +46,8 @@ async def test_write_bold_text_with_the_editor_and_publish(
         "aria-label", "In đậm"
     )
 
-    await page.click("button[name=after][value=publish]")
-    await expect(page).to_have_url(re.compile(r"/admin/items/\d+\?done=published"))
+    await page.click("button[name=then][value=publish_now]")
+    await expect(page).to_have_url(re.compile(r"/admin/items/\d+\?done=publish_now"))
     await expect(page.locator(".notice")).to_contain_text("đã được xuất bản")
 
     public = page.locator(".address a")

@@ -95,7 +95,7 @@ async def test_a_wrong_method_gets_405_with_allow(admin):
 
 
 async def test_a_fault_gets_the_newsroom_page_and_the_log(admin, monkeypatch, caplog):
-    def broken(conn, languages):
+    def broken(*args):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(dashboard, "dashboard_data", broken)

@@ -46,8 +46,9 @@ async def test_an_article_goes_from_draft_to_the_site_and_off_again(
     item = stored(conn, item_id)
     assert item.title == ARTICLE_TITLES[lang] + " 2026"
 
-    published = await admin.post(f"/admin/items/{item_id}/publish")
-    assert published.headers["Location"] == f"/admin/items/{item_id}?done=published"
+    published = await admin.post(f"/admin/items/{item_id}/transition",
+                                 {"name": "publish_now"})
+    assert published.headers["Location"] == f"/admin/items/{item_id}?done=publish_now"
     public = await client.get(item.url)
     assert public.status == 200
     assert ARTICLE_TITLES[lang] + " 2026" in await public.text()
@@ -62,7 +63,8 @@ async def test_an_article_goes_from_draft_to_the_site_and_off_again(
     assert retitled.status == 303
     assert stored(conn, item_id).url == item.url
 
-    unpublished = await admin.post(f"/admin/items/{item_id}/unpublish")
+    unpublished = await admin.post(f"/admin/items/{item_id}/transition",
+                                   {"name": "unpublish"})
     assert unpublished.status == 303
     assert stored(conn, item_id).status == "unpublished"
     assert (await client.get(item.url)).status == 404
@@ -77,9 +79,9 @@ async def test_the_address_is_made_from_the_vietnamese_title(admin, conn, sectio
 
 
 async def test_save_and_publish_in_one_step(admin, client, conn, sections):
-    response = await admin.post("/admin/items/new", article_form("en", after="publish"))
+    response = await admin.post("/admin/items/new", article_form("en", then="publish_now"))
     item_id = item_id_from(response)
-    assert response.headers["Location"].endswith("?done=published")
+    assert response.headers["Location"].endswith("?done=publish_now")
     item = stored(conn, item_id)
     assert item.status == "published" and item.published_at
     assert (await client.get(item.url)).status == 200
@@ -146,7 +148,7 @@ async def test_the_body_is_sanitised_on_the_server(admin, client, conn, sections
         '<a href="javascript:alert(2)">liên kết</a>'
     )
     response = await admin.post(
-        "/admin/items/new", article_form("vi", body=hostile, after="publish")
+        "/admin/items/new", article_form("vi", body=hostile, then="publish_now")
     )
     item = stored(conn, item_id_from(response))
     for bad in ("<script", "onerror", "onclick", "javascript:"):
@@ -250,7 +252,8 @@ async def test_documents_from_import_are_not_edited_by_the_article_form(admin, c
     again = stored(conn, law.id)
     assert again.title == law.title and again.document["number"] == "65/2025/QH15"
     # Publishing and unpublishing still work for every kind.
-    assert (await admin.post(f"/admin/items/{law.id}/unpublish")).status == 303
+    assert (await admin.post(f"/admin/items/{law.id}/transition",
+                             {"name": "unpublish"})).status == 303
     assert stored(conn, law.id).status == "unpublished"
 
 
@@ -289,16 +292,18 @@ async def test_editing_keeps_what_the_form_does_not_show(admin, conn, sections):
 
 async def test_publishing_twice_is_refused_politely(admin, conn, sections):
     item_id = item_id_from(
-        await admin.post("/admin/items/new", article_form("vi", after="publish"))
+        await admin.post("/admin/items/new", article_form("vi", then="publish_now"))
     )
-    response = await admin.post(f"/admin/items/{item_id}/publish")
+    response = await admin.post(f"/admin/items/{item_id}/transition",
+                                {"name": "publish_now"})
     assert response.status == 409
     assert "Tin bài này đã được xuất bản." in await response.text()
 
 
 async def test_unknown_items_are_not_found(admin):
     assert (await admin.get("/admin/items/999999")).status == 404
-    assert (await admin.post("/admin/items/999999/publish")).status == 404
+    assert (await admin.post("/admin/items/999999/transition",
+                             {"name": "publish_now"})).status == 404
 
 
 # -- the Khmer review mark ------------------------------------------------------

@@ -22,11 +22,14 @@ WRITERS = ("contributor", "reporter")
 EDITORS = ("editor", "section-editor", "editor-in-chief", "admin")
 
 
-def user(role: str, user_id: int = 7) -> User:
-    return User(user_id, role, "", role, False, "2026-01-01T00:00:00Z", None)
+def user(role: str, user_id: int = 7, sections=frozenset(), transitions=None) -> User:
+    if transitions is None:
+        transitions = DEFAULT_RULES[role]
+    return User(user_id, role, "", role, False, "2026-01-01T00:00:00Z", None,
+                sections=frozenset(sections), transitions=frozenset(transitions))
 
 
-def item(status: str = "draft", author_id: int | None = 7) -> content.Item:
+def item(status: str = "draft", author_id: int | None = 7, section_id=None) -> content.Item:
     return content.Item(
         id=1,
         kind="article",
@@ -41,7 +44,7 @@ def item(status: str = "draft", author_id: int | None = 7) -> content.Item:
         created_at="",
         updated_at="",
         featured=False,
-        section_id=None,
+        section_id=section_id,
         section_key=None,
         translation_group=None,
         external_id=None,
@@ -54,6 +57,31 @@ def item(status: str = "draft", author_id: int | None = 7) -> content.Item:
     )
 
 
+# The rules a new site starts with (migration 0003), by role.
+DEFAULT_RULES = {
+    "contributor": {"submit"},
+    "reporter": {"submit"},
+    "editor": {"submit", "take", "send_for_approval", "return", "reopen"},
+    "section-editor": {
+        "submit", "take", "send_for_approval", "return", "approve", "schedule",
+        "unschedule", "publish", "unpublish", "reopen",
+    },
+    "editor-in-chief": {
+        "submit", "take", "send_for_approval", "return", "approve", "schedule",
+        "unschedule", "publish", "publish_now", "unpublish", "archive", "reopen",
+    },
+}
+DEFAULT_RULES["admin"] = DEFAULT_RULES["editor-in-chief"]
+
+
+def test_a_new_site_starts_with_the_documented_rules(conn):
+    by_role: dict[str, set[str]] = {role: set() for role in ROLES}
+    for name, roles in workflow.rules(conn).items():
+        for role in roles:
+            by_role[role].add(name)
+    assert by_role == DEFAULT_RULES
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_is_covered_by_the_roles_of_the_rules(role):
     assert role in WRITERS + EDITORS
@@ -62,17 +90,18 @@ def test_every_role_is_covered_by_the_roles_of_the_rules(role):
 @pytest.mark.parametrize(
     "role, action, target, allowed",
     [
-        *[(role, "item.publish", item(), role in EDITORS) for role in ROLES],
-        *[
-            (role, "item.unpublish", item("published"), role in EDITORS)
-            for role in ROLES
-        ],
         *[
             (role, "section.manage", None, role in ("editor-in-chief", "admin"))
             for role in ROLES
         ],
+        *[(role, "workflow.manage", None, role == "admin") for role in ROLES],
         *[(role, "item.create", None, True) for role in ROLES],
         *[(role, "item.edit", item("draft", author_id=7), True) for role in ROLES],
+        *[(role, "item.edit", item("returned", author_id=7), True) for role in ROLES],
+        *[
+            (role, "item.edit", item("submitted", author_id=7), role in EDITORS)
+            for role in ROLES
+        ],
         *[
             (role, "item.edit", item("draft", author_id=8), role in EDITORS)
             for role in ROLES
@@ -81,19 +110,41 @@ def test_every_role_is_covered_by_the_roles_of_the_rules(role):
             (role, "item.edit", item("published", author_id=7), role in EDITORS)
             for role in ROLES
         ],
-        *[
-            (role, "item.edit", item("unpublished", author_id=7), True)
-            for role in ROLES
-        ],
+        *[(role, "item.edit", item("archived"), False) for role in ROLES],
+        *[(role, "item.view", item("published", author_id=8), role in EDITORS)
+          for role in ROLES],
+        *[(role, "item.view", item("published", author_id=7), True) for role in ROLES],
     ],
 )
 def test_the_rules(role, action, target, allowed):
     assert can(user(role), action, target) is allowed
 
 
+def test_section_limits_keep_editors_to_their_sections():
+    economy, politics = 2, 3
+    editor = user("section-editor", sections={economy})
+    assert can(editor, "transition:approve", item("awaiting_approval", 8, economy))
+    assert not can(editor, "transition:approve", item("awaiting_approval", 8, politics))
+    assert not can(editor, "transition:approve", item("awaiting_approval", 8, None))
+    assert can(editor, "item.edit", item("editing", 8, economy))
+    assert not can(editor, "item.edit", item("editing", 8, politics))
+    assert not can(editor, "item.lock.takeover", item("editing", 8, politics))
+    # Without limits, every section.
+    assert can(user("section-editor"), "transition:approve",
+               item("awaiting_approval", 8, politics))
+
+
+def test_writers_take_steps_only_on_their_own_items():
+    writer = user("reporter", transitions={"submit", "approve"})
+    assert can(writer, "transition:submit", item("draft", author_id=7))
+    assert not can(writer, "transition:submit", item("draft", author_id=8))
+    assert can(writer, "transition:approve", item("awaiting_approval", author_id=7))
+
+
 def test_nobody_and_disabled_users_may_do_nothing():
-    disabled = User(7, "x", "", "admin", True, "", None)
-    for action in RULES:
+    disabled = User(7, "x", "", "admin", True, "", None,
+                    transitions=frozenset(DEFAULT_RULES["admin"]))
+    for action in [*RULES, *(f"transition:{name}" for name in workflow.TRANSITIONS)]:
         assert not can(None, action, item())
         assert not can(disabled, action, item())
 
@@ -107,10 +158,21 @@ def test_the_moves_offered_follow_the_status_and_the_role():
     def names(someone: User, target: content.Item) -> list[str]:
         return [move.name for move in workflow.available(someone, target)]
 
-    assert names(user("editor"), item("draft")) == ["publish"]
-    assert names(user("editor"), item("published")) == ["unpublish"]
-    assert names(user("editor"), item("unpublished")) == ["publish"]
-    assert names(user("contributor"), item("draft")) == []
+    assert names(user("contributor"), item("draft")) == ["submit"]
+    assert names(user("contributor"), item("submitted")) == []
+    assert names(user("editor"), item("submitted", 8)) == ["take", "return"]
+    assert names(user("editor"), item("editing", 8)) == ["send_for_approval", "return"]
+    assert names(user("editor"), item("awaiting_approval", 8)) == ["return"]
+    assert names(user("section-editor"), item("awaiting_approval", 8)) == [
+        "approve", "return"]
+    assert names(user("section-editor"), item("approved", 8)) == [
+        "schedule", "publish", "return"]
+    assert names(user("editor-in-chief"), item("published", 8)) == [
+        "unpublish", "archive"]
+    assert names(user("editor-in-chief"), item("scheduled", 8)) == [
+        "unschedule", "return"]
+    # The scheduler's own steps are never offered to a person.
+    assert "release" not in names(user("admin"), item("scheduled", 8))
 
 
 # -- enforced over HTTP ---------------------------------------------------------
@@ -131,15 +193,15 @@ def editors_article(conn, sections):
 
 
 @pytest.mark.parametrize("role", WRITERS)
-async def test_writers_draft_but_do_not_publish(
+async def test_writers_draft_and_submit_but_do_not_publish(
     sign_in, add_staff, conn, sections, client, role
 ):
     add_staff(role, "writer")
     writer = await sign_in("writer")
     item_id = item_id_from(await writer.post("/admin/items/new", article_form("vi")))
     page = await (await writer.get(f"/admin/items/{item_id}")).text()
-    assert f'action="/admin/items/{item_id}/publish"' not in page
-    assert 'value="publish"' not in page
+    assert 'name="then" value="submit"' in page
+    assert 'value="publish' not in page
 
     edited = await writer.post(
         f"/admin/items/{item_id}",
@@ -151,10 +213,25 @@ async def test_writers_draft_but_do_not_publish(
     )
     assert edited.status == 303
 
-    refused = await writer.post(f"/admin/items/{item_id}/publish")
-    assert refused.status == 403
-    assert "Chỉ biên tập viên mới được xuất bản" in await refused.text()
+    for step in ("publish", "publish_now", "approve", "take"):
+        refused = await writer.post(
+            f"/admin/items/{item_id}/transition", {"name": step}
+        )
+        assert refused.status == 403, step
+        assert "Vai trò của bạn không được thực hiện bước này" in await refused.text()
     assert content.get_item(conn, item_id).status == "draft"
+
+    submitted = await writer.post(f"/admin/items/{item_id}/transition", {"name": "submit"})
+    assert submitted.status == 303
+    assert content.get_item(conn, item_id).status == "submitted"
+    # Once submitted, the text is the editors'.
+    late = await writer.post(
+        f"/admin/items/{item_id}",
+        article_form("vi", title="Sửa sau khi gửi",
+                     revision=str(content.get_item(conn, item_id).revision)),
+    )
+    assert late.status == 403
+    assert content.get_item(conn, item_id).title == "Bản nháp đã sửa"
 
 
 @pytest.mark.parametrize("role", WRITERS)
@@ -165,24 +242,27 @@ async def test_save_and_publish_by_a_writer_saves_nothing(
     writer = await sign_in("writer")
     before = conn.execute("SELECT count(*) FROM item").fetchone()[0]
     response = await writer.post(
-        "/admin/items/new", article_form("vi", after="publish")
+        "/admin/items/new", article_form("vi", then="publish_now")
     )
     assert response.status == 403
     assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == before
 
 
-@pytest.mark.parametrize("role", EDITORS)
-async def test_editors_publish_and_unpublish(
+@pytest.mark.parametrize("role", ("section-editor", "editor-in-chief", "admin"))
+async def test_senior_editors_publish_and_unpublish(
     sign_in, add_staff, conn, editors_article, role
 ):
     add_staff(role, "chief")
     editor = await sign_in("chief")
+    transaction(conn, content.set_status, editors_article.id, "approved")
     assert (
-        await editor.post(f"/admin/items/{editors_article.id}/publish")
+        await editor.post(f"/admin/items/{editors_article.id}/transition",
+                          {"name": "publish"})
     ).status == 303
     assert content.get_item(conn, editors_article.id).status == "published"
     assert (
-        await editor.post(f"/admin/items/{editors_article.id}/unpublish")
+        await editor.post(f"/admin/items/{editors_article.id}/transition",
+                          {"name": "unpublish"})
     ).status == 303
     assert content.get_item(conn, editors_article.id).status == "unpublished"
 
@@ -208,14 +288,22 @@ async def test_writers_do_not_touch_other_peoples_items(
     assert f'href="/admin/items/{editors_article.id}"' not in listing
 
 
-async def test_a_writers_draft_is_theirs_only_until_it_is_published(
+async def test_a_writer_reads_but_no_longer_edits_their_published_item(
     sign_in, add_staff, conn, sections
 ):
     add_staff("reporter", "writer")
     writer = await sign_in("writer")
     item_id = item_id_from(await writer.post("/admin/items/new", article_form("vi")))
     transaction(conn, content.set_status, item_id, "published")
-    assert (await writer.get(f"/admin/items/{item_id}")).status == 403
+    page = await writer.get(f"/admin/items/{item_id}")
+    assert page.status == 200
+    assert "<fieldset class=\"plain\" disabled>" in await page.text()
+    response = await writer.post(
+        f"/admin/items/{item_id}",
+        article_form("vi", title="Sửa trộm",
+                     revision=str(content.get_item(conn, item_id).revision)),
+    )
+    assert response.status == 403
 
 
 @pytest.mark.parametrize("role", WRITERS + ("editor", "section-editor"))

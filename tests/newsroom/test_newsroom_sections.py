@@ -94,7 +94,7 @@ async def test_a_new_section_is_usable_at_once(admin, client, conn, filled):
             "lang": "vi",
             "title": "Giải đua ghe ngo",
             "section": "the-thao",
-            "after": "publish",
+            "then": "publish_now",
         },
     )
     assert created.status == 303

@@ -24,7 +24,7 @@ async def test_write_the_translation_from_the_original(admin, client, conn, sect
         await admin.post(
             "/admin/items/new",
             article_form(
-                "vi", section="kinh-te", tags="cầu, giao thông", after="publish"
+                "vi", section="kinh-te", tags="cầu, giao thông", then="publish_now"
             ),
         )
     )
@@ -35,7 +35,7 @@ async def test_write_the_translation_from_the_original(admin, client, conn, sect
         await admin.post(
             "/admin/items/new",
             article_form(
-                "en", section="kinh-te", translation_of=str(vi_id), after="publish"
+                "en", section="kinh-te", translation_of=str(vi_id), then="publish_now"
             ),
         )
     )
