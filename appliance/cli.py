@@ -144,6 +144,41 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_enable(args: argparse.Namespace) -> int:
+    from .db import transaction
+    from .users import enable_user
+
+    _cfg, conn = _open_site(args)
+    user = transaction(conn, enable_user, args.name)
+    print(f"enabled {user.username}")
+    return 0
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from .db import transaction
+    from .users import check_role, set_user_role
+
+    check_role(args.role)
+    _cfg, conn = _open_site(args)
+    user = transaction(conn, set_user_role, args.name, args.role)
+    print(f"{user.username} is now {user.role}")
+    return 0
+
+
+def cmd_user_token(args: argparse.Namespace) -> int:
+    from .db import transaction
+    from .tokens import create_token
+    from .users import find_user
+
+    _cfg, conn = _open_site(args)
+    user = find_user(conn, args.name)
+    if user.disabled:
+        raise UserError(f"{user.username} is disabled: a token would not work")
+    # The secret is the only line printed, so scripts can capture it.
+    print(transaction(conn, create_token, user.id, args.label))
+    return 0
+
+
 def cmd_version(args: argparse.Namespace) -> int:
     from .db import latest_schema
 
@@ -212,6 +247,17 @@ def build_parser() -> Parser:
     command("list", cmd_user_list, "list staff accounts", sub=users)
     p = command("disable", cmd_user_disable, "disable a staff account", sub=users)
     p.add_argument("name")
+    p = command("enable", cmd_user_enable, "enable a disabled staff account", sub=users)
+    p.add_argument("name")
+    p = command("role", cmd_user_role, "change the role of a staff account", sub=users)
+    p.add_argument("name")
+    p.add_argument("role", metavar="ROLE",
+                   help="contributor, reporter, editor, section-editor, editor-in-chief or admin")
+    p = command("token", cmd_user_token,
+                "print a new personal API token for a staff account", sub=users)
+    p.add_argument("name")
+    p.add_argument("--name", dest="label", metavar="LABEL", default="command line",
+                   help="what the token is for, shown in the profile (default: command line)")
 
     command("version", cmd_version, "print the version", data=False)
     return parser

@@ -80,10 +80,36 @@ SETTINGS: list[Setting] = [
             "Failed logins allowed per account and per address within login_window."),
     Setting("security", "login_window", 900,
             "Seconds over which failed logins are counted."),
+    Setting("security", "review_lookups", 60,
+            "Review-link pages (/review/...) one client address may open within "
+            "review_window; more are refused for a while."),
+    Setting("security", "review_window", 600,
+            "Seconds over which review-link pages are counted."),
+    Setting("security", "api_token_attempts", 20,
+            "Requests with a wrong API token allowed per client address within "
+            "api_token_window; more are refused for a while, valid tokens too."),
+    Setting("security", "api_token_window", 900,
+            "Seconds over which wrong API tokens are counted."),
+    Setting("security", "totp_required_roles", ["editor-in-chief", "admin"],
+            "Staff roles that must sign in with a second factor (an authenticator "
+            "app); staff of these roles without one must set it up before anything "
+            "else. [] leaves it optional for everyone."),
     Setting("content", "page_size", 12,
             "Items per page on section, tag and listing pages."),
     Setting("content", "feed_size", 30, "Items in each RSS and Atom feed."),
     Setting("content", "max_upload_mb", 10, "Largest image an editor may upload, in MB."),
+    Setting("content", "max_pdf_mb", 20,
+            "Largest PDF file an editor may upload to the media library, in MB."),
+    Setting("mail", "host", "",
+            "SMTP server that carries the newsroom's notifications; empty sends no mail."),
+    Setting("mail", "port", 587, "SMTP port: 587 for submission, 25 inside a trusted network."),
+    Setting("mail", "username", "",
+            "SMTP login; empty sends without logging in. The password goes in "
+            "secrets.toml as smtp_password, never here."),
+    Setting("mail", "starttls", True,
+            "Switch the SMTP connection to TLS (STARTTLS) before logging in or sending."),
+    Setting("mail", "from_address", "",
+            "Sender address of the newsroom's mail; empty uses site.email."),
     Setting("log", "level", "INFO",
             "Lowest level written to the log: DEBUG, INFO, WARNING or ERROR."),
     Setting("log", "format", "text",
@@ -238,12 +264,23 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
         raise UserError(f"{path}: log.format should be text or json")
     if not 0 < values["server.port"] < 65536:
         raise UserError(f"{path}: server.port should be between 1 and 65535")
+    _check_roles(values["security.totp_required_roles"], path)
+
+
+def _check_roles(roles: list, path: Path) -> None:
+    # A misspelt role would silently leave that role without a second factor.
+    from .users import ROLES
+
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        raise UserError(f"{path}: security.totp_required_roles has unknown roles "
+                        f"{unknown}; use {', '.join(ROLES)}")
 
 
 def _load_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / SECRETS_FILE
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return _complete_secrets(path, tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise UserError(f"{path} is missing: the site's keys are gone") from None
     except tomllib.TOMLDecodeError as exc:
@@ -254,7 +291,21 @@ def new_secrets() -> dict[str, str]:
     return {
         "session_key": secrets.token_urlsafe(32),
         "csrf_key": secrets.token_urlsafe(32),
+        # Encrypts staff authenticator secrets at rest (appliance.totp).
+        "totp_key": secrets.token_urlsafe(32),
     }
+
+
+def _complete_secrets(path: Path, loaded: dict[str, str]) -> dict[str, str]:
+    """Keys a newer release needs are made for an older site on its next
+    start and added to its file; the keys it has are never replaced."""
+    missing = {k: v for k, v in new_secrets().items() if k not in loaded}
+    if missing:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write("".join(f'{k} = "{v}"\n' for k, v in missing.items()))
+        path.chmod(0o600)
+    return loaded | missing
 
 
 def write_site_files(data_dir: Path, overrides: dict[str, Any] | None = None) -> None:

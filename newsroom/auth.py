@@ -11,6 +11,13 @@ its account before anything awaits, and attempts from one address take turns
 (see RateLimiter.turn), so a burst of guesses gets no more password checks than the
 limit allows. The slow argon2 check runs in a worker thread, off the event
 loop and off the database writer.
+
+Staff with a second factor sign in in two steps: the right password leaves
+the session waiting (not signed in) for a code from their authenticator app
+or a recovery code, for five minutes at most, and codes are counted like
+passwords. Staff whose role requires a second factor
+(security.totp_required_roles) but who have none are sent to set one up
+before any other page.
 """
 
 from __future__ import annotations
@@ -18,13 +25,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
 
-from appliance import i18n, users
+from appliance import audit, i18n, totp, users
 from appliance.app import CONFIG, LOGIN_LIMITER
 from appliance.errors import NotFoundError
 from appliance.i18n import gettext as _
@@ -45,8 +53,14 @@ from .pages import (
 log = logging.getLogger("portal.newsroom")
 
 # Pages open to visitors who are not signed in (route names).
-OPEN_ROUTES = frozenset({"login", "language", "static"})
+OPEN_ROUTES = frozenset({"login", "login-code", "language", "static"})
 LOGIN_PATH = "/admin/login"
+CODE_PATH = "/admin/login/code"
+ENROL_PATH = "/admin/profile/2fa"
+# What staff who must set up a second factor may still reach before they do.
+_BEFORE_ENROLMENT = frozenset({ENROL_PATH, "/admin/logout", "/admin/language"})
+# How long the second step of a login waits for its code.
+PENDING_SECONDS = 300
 _LOGGABLE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,39}$")
 
 
@@ -59,6 +73,8 @@ async def staff_only(request: web.Request, handler) -> web.StreamResponse:
 
     session = await get_session(request)
     i18n.set_language(session.get("lang") or ADMIN_LANGUAGE)
+    trust_proxy = request.config_dict[CONFIG]["server.trust_proxy"]
+    audit.acting_from(client_address(request, trust_proxy))
     user = await _signed_in_user(request, session)
     request[USER] = user
     refusal = request.match_info.http_exception
@@ -67,7 +83,23 @@ async def staff_only(request: web.Request, handler) -> web.StreamResponse:
         raise refusal
     if user is None and route.name not in OPEN_ROUTES:
         _to_login(request)
+    if (user is not None and request.path not in _BEFORE_ENROLMENT
+            and await must_enrol(request, user)):
+        raise web.HTTPSeeOther(ENROL_PATH)
     return await handler(request)
+
+
+async def must_enrol(request: web.Request, user: User) -> bool:
+    """Whether the user's role requires a second factor they have not set up."""
+    required = request.config_dict[CONFIG]["security.totp_required_roles"]
+    if user.role not in required:
+        return False
+    return not await read(request, totp.is_enabled, user.id)
+
+
+def second_factor_key(request: web.Request):
+    """The cipher that keeps authenticator secrets encrypted at rest."""
+    return totp.cipher(request.config_dict[CONFIG].secrets["totp_key"])
 
 
 async def _signed_in_user(request: web.Request, session: Session) -> User | None:
@@ -165,9 +197,109 @@ async def login(request: web.Request) -> web.StreamResponse:
     # Only the account's counter is cleared: clearing the address's would let
     # anyone holding one account keep guessing at the others.
     limiter.reset(account)
+    if await read(request, totp.is_enabled, user.id):
+        await _await_code(request, user, target)
+        log.info("login awaits code", extra={"username": user.username, "user": user.id})
+        raise web.HTTPSeeOther(CODE_PATH)
     await _start_session(request, user)
     log.info("login", extra={"username": user.username, "user": user.id})
     raise web.HTTPSeeOther(target)
+
+
+async def _await_code(request: web.Request, user: User, target: str) -> None:
+    """The password was right; the session waits for the second factor and
+    signs nobody in until the code is accepted."""
+    old = await get_session(request)
+    lang = old.get("lang")
+    session = await new_session(request)
+    session["pending"] = {"uid": user.id, "sv": user.session_version,
+                          "at": int(time.time()), "next": target}
+    if lang:
+        session["lang"] = lang
+
+
+def _pending(session: Session) -> dict | None:
+    """The login waiting for its code, unless it is too old."""
+    pending = session.get("pending")
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return pending
+
+
+async def login_code_page(request: web.Request) -> web.StreamResponse:
+    if request[USER] is not None:
+        raise web.HTTPFound(DASHBOARD)
+    if _pending(await get_session(request)) is None:
+        raise web.HTTPFound(LOGIN_PATH)
+    return await render(request, "login_code.html", {})
+
+
+async def login_code(request: web.Request) -> web.StreamResponse:
+    async with posted_form(request) as form:
+        code = field(form, "code")
+    session = await get_session(request)
+    pending = _pending(session)
+    user = pending and await _pending_user(request, pending)
+    if not user:
+        _end_session(session)
+        context = {"next": DASHBOARD, "username": "",
+                   "error": _("The sign-in took too long. Enter your password again.")}
+        return await render(request, "login.html", context, status=401)
+
+    used = await _checked_code(request, user, code)
+    if used is None or used == "blocked":
+        return await _code_refused(request, blocked=used == "blocked")
+    await _start_session(request, user)
+    log.info("login", extra={"username": user.username, "user": user.id, "factor": used})
+    raise web.HTTPSeeOther(safe_next(pending.get("next")))
+
+
+async def _pending_user(request: web.Request, pending: dict) -> User | None:
+    """The account of a pending login, if it may still sign in."""
+    try:
+        user = await read(request, get_user, pending.get("uid"))
+    except NotFoundError:
+        return None
+    if user.disabled or user.session_version != pending.get("sv"):
+        return None
+    return user
+
+
+async def _checked_code(request: web.Request, user: User, code: str) -> str | None:
+    """"code" or "recovery" when accepted, None when wrong, "blocked" after
+    too many failures: codes are counted like passwords."""
+    account = f"login-code:{user.id}"
+    _name, address = _limit_keys(request, user.username)
+    limiter = request.config_dict[LOGIN_LIMITER]
+    async with limiter.turn(address):
+        if limiter.blocked(account) or limiter.blocked(address):
+            log.warning("login refused", extra={"username": user.username,
+                                                "reason": "too many failures"})
+            return "blocked"
+        limiter.hit(account)
+        used = await write(request, totp.verify, second_factor_key(request), user.id, code)
+        if used is None:
+            limiter.hit(address)
+    if used is None:
+        log.info("login code failed", extra={"username": user.username})
+    else:
+        limiter.reset(account)
+    return used
+
+
+async def _code_refused(request: web.Request, *, blocked: bool) -> web.Response:
+    if not blocked:
+        error = _("That code is not right, or it was used already. Enter the code "
+                  "your app shows now, or one of your recovery codes.")
+        return await render(request, "login_code.html", {"error": error}, status=401)
+    window = request.config_dict[LOGIN_LIMITER].window
+    error = _("Too many failed attempts. Wait %(n)s minutes and try again, or ask "
+              "an administrator.", n=max(1, round(window / 60)))
+    response = await render(request, "login_code.html", {"error": error}, status=429)
+    response.headers["Retry-After"] = str(int(window))
+    return response
 
 
 async def _checked_user(
