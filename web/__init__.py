@@ -16,7 +16,16 @@ from aiohttp import web
 
 from appliance.app import CONFIG
 
-from . import documents, home, news, procedures, root, search_page, services
+from . import (
+    documents,
+    home,
+    news,
+    procedures,
+    redirects,
+    root,
+    search_page,
+    services,
+)
 from .pages import setup_templates
 
 log = logging.getLogger("portal.web")
@@ -26,6 +35,7 @@ def setup(app: web.Application) -> None:
     config = app[CONFIG]
     lang = "{lang:(?:" + "|".join(config.languages) + ")}"
     setup_templates(app)
+    redirects.setup(app)
 
     static = resources.files("web").joinpath("static")
     app.router.add_static("/static/", str(static), name="static")

@@ -128,6 +128,10 @@ def _document_page(
     item = find_shown(conn, lang, slug, content.DOCUMENT_KINDS)
     if item is None:
         return None
+    return document_context(conn, item)
+
+
+def document_context(conn: sqlite3.Connection, item: content.Item) -> dict[str, Any]:
     return {"item": item, "translations": content.translations_of(conn, item)}
 
 

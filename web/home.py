@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from appliance import content
+from appliance import content, media_store, navigation
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
@@ -22,13 +22,22 @@ PER_SECTION = 4
 DOCUMENTS = 6
 
 
-def _home_page(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
+def _lead_stories(conn: sqlite3.Connection, lang: str) -> list[content.Item]:
+    """Without stories chosen by editors: the featured news, else the newest."""
     lead = content.list_items(
         conn, lang=lang, kinds=content.NEWS_KINDS, featured=True, limit=LEAD
     )
     if not lead:
         lead = content.list_items(conn, lang=lang, kinds=content.NEWS_KINDS, limit=LEAD)
-    shown = [item.id for item in lead]
+    return lead
+
+
+def _home_page(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
+    # Stories editors chose (newsroom.homepage) come first when there are any.
+    chosen = navigation.home_blocks(conn, lang)
+    lead = chosen["featured"] or _lead_stories(conn, lang)
+    highlighted = chosen["highlighted"]
+    shown = [item.id for item in lead + highlighted]
     latest = content.list_items(
         conn,
         lang=lang,
@@ -55,8 +64,13 @@ def _home_page(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
             )
 
     documents_lang = shown_language(conn, lang, content.DOCUMENT_KINDS)
+    pictured = lead + highlighted + [b["items"][0] for b in blocks]
     return {
         "lead": lead,
+        "highlighted": highlighted,
+        "variants": media_store.variants_for(
+            conn, [item.lead_image_id for item in pictured]
+        ),
         "latest": latest,
         "blocks": blocks,
         "documents": content.list_items(

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from appliance import content
+from appliance import content, media_store
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import LANGUAGES
@@ -152,6 +152,13 @@ def _article_page(
     item = content.find_item(conn, lang, slug)
     if item is None:
         return None
+    return article_context(conn, item)
+
+
+def article_context(conn: sqlite3.Connection, item: content.Item) -> dict[str, Any]:
+    """What the article template shows besides the frame; the newsroom's
+    preview renders unpublished items through this too."""
+    lang = item.lang
     related = []
     if item.section_id is not None:
         related = content.list_items(
@@ -173,6 +180,7 @@ def _article_page(
         "related": related,
         "show_summary": bool(item.summary) and not lead_repeated,
         "translations": content.translations_of(conn, item),
+        "variants": media_store.variants_for(conn, [item.lead_image_id]),
     }
 
 

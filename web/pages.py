@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from appliance import content
+from appliance import content, navigation
 from appliance.app import CONFIG, DB
 from appliance.config import Config
 from appliance.i18n import N_, lazy_gettext_for
@@ -201,7 +201,7 @@ def _nav_sections(conn: sqlite3.Connection, lang: str) -> list[NavSection]:
 
 async def nav_sections(request: web.Request, lang: str) -> list[NavSection]:
     """Sections that have published items in `lang`, in their configured order."""
-    return await request.app[DB].read(_nav_sections, lang)
+    return await request.config_dict[DB].read(_nav_sections, lang)
 
 
 def default_switch(config: Config, lang: str, path: str) -> dict[str, str]:
@@ -250,16 +250,23 @@ async def render(
     meta: Meta,
     *,
     status: int = 200,
+    lang: str | None = None,
 ) -> web.Response:
-    """Render a public page inside the site frame."""
-    config = request.app[CONFIG]
-    lang = request.match_info["lang"]
+    """Render a public page inside the site frame, in the language of the
+    address unless `lang` says otherwise (previews live under /admin)."""
+    config = request.config_dict[CONFIG]
+    lang = lang or request.match_info["lang"]
     sections = await nav_sections(request, lang)
+    menus = await request.config_dict[DB].read(navigation.menu_links, lang)
     frame = {
         "lang": lang,
         "meta": meta,
         "nav_sections": sections,
         "header_sections": sections[:HEADER_SECTIONS],
+        # Menus editors set replace the section-based links when not empty.
+        "main_menu": menus["main"],
+        "footer_menu": menus["footer"],
+        "current_path": request.path,
         "canonical": absolute(config, meta.path, meta.query) if meta.path else None,
         "alternate_urls": {
             code: absolute(config, path) for code, path in meta.alternates.items()

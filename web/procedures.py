@@ -71,6 +71,10 @@ def _procedure_page(
     item = find_shown(conn, lang, code, ("procedure",))
     if item is None:
         return None
+    return procedure_context(conn, item)
+
+
+def procedure_context(conn: sqlite3.Connection, item: content.Item) -> dict[str, Any]:
     basis = (item.procedure or {}).get("legal_basis") or []
     found = content.documents_by_number(conn, basis)
     legal_basis = [(number, found.get(number_key(number) or "")) for number in basis]

@@ -78,6 +78,12 @@ def _service_page(
     item = find_shown(conn, lang, slug, KINDS)
     if item is None:
         return None
+    return service_context(conn, item, lang)
+
+
+def service_context(
+    conn: sqlite3.Connection, item: content.Item, lang: str
+) -> dict[str, Any]:
     code = str(item.extra.get("procedure_code") or "").strip()
     procedure = (
         find_shown(conn, lang, content.procedure_slug(code), ("procedure",)) if code else None
