@@ -1,4 +1,9 @@
-"""The newsroom's front page: how much is where, what changed, who did what.
+"""The newsroom's front page: what needs me, what is coming, what went wrong.
+
+An alarm at the top when scheduled work is late (the scheduler may not be
+running), then my drafts, the items waiting for a step I may take, what is
+scheduled, what was published lately, counts by state and language, and
+who did what.
 
 GET /admin/
 """
@@ -12,14 +17,34 @@ from aiohttp import web
 
 from appliance import audit, content
 from appliance.app import CONFIG
+from appliance.content import Item
 from appliance.i18n import current_language
 from appliance.users import User, list_users
 
+from . import workflow
 from .pages import read, render, signed_in
-from .permissions import require
+from .permissions import can, require
 
-RECENT_ITEMS = 8
 RECENT_ENTRIES = 12
+MY_DRAFTS = 10
+WAITING = 20
+SCHEDULED = 20
+PUBLISHED = 8
+# Scheduled work this late means the scheduler is not doing its job; the
+# scheduler itself runs every minute, so a little lateness is normal.
+OVERDUE_GRACE_SECONDS = 120
+# How far the "waiting for me" query looks before the permission check
+# narrows it; more than this many items in review is a backlog anyway.
+WAITING_CANDIDATES = 200
+
+# The states in which an item waits for someone, and the steps that end
+# the wait.
+WAITING_STEPS = {
+    "submitted": ("take",),
+    "editing": ("send_for_approval",),
+    "awaiting_approval": ("approve",),
+    "approved": ("schedule", "publish"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,21 +59,84 @@ class Entry:
     item: content.Item | None  # the item, when the target is one that still exists
 
 
-def dashboard_data(conn: sqlite3.Connection, languages: list[str]) -> dict:
-    items, total = content.staff_listing(
-        conn, content.StaffFilter(), limit=RECENT_ITEMS, offset=0
-    )
+def dashboard_data(conn: sqlite3.Connection, user: User, languages: list[str]) -> dict:
     sections = content.list_sections(conn)
-    users = {user.id: user for user in list_users(conn)}
+    users = {u.id: u for u in list_users(conn)}
     rows = audit.recent(conn, RECENT_ENTRIES)
     named = content.items_by_id(conn, [int(ref) for ref in map(_item_ref, rows) if ref])
+    counts = content.status_counts(conn, languages)
     return {
-        "counts": content.status_counts(conn, languages),
-        "recent": items,
-        "total": total,
+        "overdue": workflow.overdue(conn, OVERDUE_GRACE_SECONDS),
+        "my_drafts": my_drafts(conn, user),
+        "waiting": waiting_for(conn, user),
+        "scheduled": scheduled(conn),
+        "published": recently_published(conn),
+        "counts": counts,
+        "total": sum(sum(row.values()) for row in counts.values()),
         "entries": [_entry(row, sections, users, named) for row in rows],
-        "authors": {user_id: user.label for user_id, user in users.items()},
+        "authors": {user_id: u.label for user_id, u in users.items()},
     }
+
+
+# -- the lists ----------------------------------------------------------------
+
+
+def _items(conn: sqlite3.Connection, sql: str, params: list) -> list[Item]:
+    """Items by an id query, in the query's order."""
+    ids = [row[0] for row in conn.execute(sql, params)]
+    found = content.items_by_id(conn, ids)
+    return [found[i] for i in ids if i in found]
+
+
+def my_drafts(conn: sqlite3.Connection, user: User) -> list[Item]:
+    """The user's own items that are theirs to work on."""
+    return _items(
+        conn,
+        "SELECT id FROM item WHERE author_id = ? AND status IN ('draft', 'returned')"
+        " ORDER BY updated_at DESC, id DESC LIMIT ?",
+        [user.id, MY_DRAFTS],
+    )
+
+
+def waiting_for(conn: sqlite3.Connection, user: User) -> list[Item]:
+    """Items in a state the user may move on, longest waiting first."""
+    states = [state for state, steps in WAITING_STEPS.items()
+              if any(step in user.transitions for step in steps)]
+    if not states:
+        return []
+    sql = (f"SELECT id FROM item WHERE status IN ({','.join('?' * len(states))})")
+    params: list = list(states)
+    if user.sections:  # narrowed here for speed; the permission check decides
+        sql += f" AND section_id IN ({','.join('?' * len(user.sections))})"
+        params += sorted(user.sections)
+    sql += " ORDER BY updated_at, id LIMIT ?"
+    candidates = _items(conn, sql, params + [WAITING_CANDIDATES])
+    mine = [item for item in candidates
+            if any(can(user, f"transition:{step}", item)
+                   for step in WAITING_STEPS[item.status])]
+    return mine[:WAITING]
+
+
+def scheduled(conn: sqlite3.Connection) -> list[Item]:
+    """What the scheduler will publish, soonest first."""
+    return _items(
+        conn,
+        "SELECT id FROM item WHERE status = 'scheduled' AND publish_at IS NOT NULL"
+        " ORDER BY publish_at, id LIMIT ?",
+        [SCHEDULED],
+    )
+
+
+def recently_published(conn: sqlite3.Connection) -> list[Item]:
+    return _items(
+        conn,
+        "SELECT id FROM item WHERE status = 'published'"
+        " ORDER BY published_at DESC, id DESC LIMIT ?",
+        [PUBLISHED],
+    )
+
+
+# -- the audit lines ----------------------------------------------------------
 
 
 def _item_ref(row: sqlite3.Row) -> str | None:
@@ -87,9 +175,10 @@ def _user_name(user: User) -> str:
 
 
 async def dashboard(request: web.Request) -> web.Response:
-    require(signed_in(request), "dashboard.view")
+    user = signed_in(request)
+    require(user, "dashboard.view")
     languages = list(
         dict.fromkeys(request.config_dict[CONFIG].languages + ["vi", "en", "km"])
     )
-    data = await read(request, dashboard_data, languages)
+    data = await read(request, dashboard_data, user, languages)
     return await render(request, "dashboard.html", data | {"languages": languages})
