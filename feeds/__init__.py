@@ -19,6 +19,7 @@ __all__ = ["feed_links", "setup"]
 def setup(app: web.Application) -> None:
     """Register the part's routes; called by the core before the public site's."""
     router = app.router
+    app[openapi.OPENAPI_PARTS] = []
     router.add_get("/robots.txt", sitemap.robots, name="feeds.robots")
     router.add_get("/sitemap.xml", sitemap.sitemap_index, name="feeds.sitemap")
     router.add_get("/sitemaps/{number:[0-9]+}.xml", sitemap.sitemap_part,

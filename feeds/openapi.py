@@ -27,14 +27,29 @@ from .api import (
 from .sitemap import URLS_PER_PART
 
 OPENAPI_VERSION = "3.1.0"
+# Parts that serve their own API under /api/ describe it here: functions of
+# the config returning {"tags": [...], "paths": {...}, "components": {...}},
+# merged into this document (the newsroom's JSON API: newsroom.api_spec).
+OPENAPI_PARTS = web.AppKey("openapi_parts", list)
 
 
 @cached
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(build(request.app[CONFIG]))
+    return json_response(build(request.app[CONFIG], request.app.get(OPENAPI_PARTS, [])))
 
 
-def build(config: Config) -> dict[str, Any]:
+def build(config: Config, parts: list | None = None) -> dict[str, Any]:
+    document = _public(config)
+    for describe in parts or []:
+        extra = describe(config)
+        document["tags"] += extra.get("tags", [])
+        document["paths"] |= extra.get("paths", {})
+        for name, entries in extra.get("components", {}).items():
+            document["components"].setdefault(name, {}).update(entries)
+    return document
+
+
+def _public(config: Config) -> dict[str, Any]:
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
