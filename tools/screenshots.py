@@ -1,0 +1,157 @@
+"""Screenshots of the newsroom's main screens, for docs/screenshots/.
+
+    .venv/bin/python -m tools.screenshots [--out docs/screenshots]
+
+Builds a throwaway sample site (the demo's content and staff), serves it on a
+loopback port, and photographs each screen in Debian's Chromium as the
+person who uses it. Run it again whenever a screen changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from appliance import config as config_mod
+from appliance import content
+from appliance.app import create_app
+from appliance.db import open_sync, transaction
+from appliance.demo import _add_newsroom, load_sample
+from appliance.site import create_site
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "screenshot-password-1"
+
+# (file name, who, address, what to do first)
+SCREENS = [
+    ("login", None, "/admin/login", None),
+    ("dashboard-chief", "chief", "/admin/", None),
+    ("dashboard-writer", "writer", "/admin/", None),
+    ("items", "editor", "/admin/items", None),
+    ("item-awaiting-approval", "chief", "/admin/items/{awaiting}", None),
+    ("item-locked", "editor", "/admin/items/{awaiting}", "lock"),
+    ("item-history", "chief", "/admin/items/{published}/history", None),
+    ("item-diff", "chief", "/admin/items/{published}/diff", None),
+    ("item-preview", "editor", "/admin/items/{published}/preview", None),
+    ("item-review-links", "chief", "/admin/items/{awaiting}/review-links", None),
+    ("translations", "editor", "/admin/translations", None),
+    ("notifications", "editor", "/admin/notifications", None),
+    ("media-library", "editor", "/admin/media", None),
+    ("workflow-rules", "admin", "/admin/workflow", None),
+    ("users", "admin", "/admin/users", None),
+    ("audit", "admin", "/admin/audit", None),
+    ("profile", "editor", "/admin/profile", None),
+    ("redirects", "admin", "/admin/redirects", None),
+    ("menus", "chief", "/admin/menus", None),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _build_site(folder: Path, port: int) -> tuple[config_mod.Config, dict[str, int]]:
+    create_site(folder, "admin", PASSWORD,
+                overrides={"site.base_url": f"http://127.0.0.1:{port}",
+                           "security.totp_required_roles": []})
+    config = config_mod.load(folder)
+    conn = open_sync(config.database_path)
+    try:
+        load_sample(conn, config.media_dir)
+        transaction(conn, _add_newsroom, PASSWORD)
+        ids = _stories(conn)
+    finally:
+        conn.close()
+    return config, ids
+
+
+def _stories(conn) -> dict[str, int]:
+    """A published story with some history, and one awaiting approval."""
+    awaiting = conn.execute(
+        "SELECT id FROM item WHERE status = 'awaiting_approval'").fetchone()[0]
+    published = conn.execute(
+        "SELECT id FROM item WHERE status = 'published' AND kind = 'article'"
+        " AND lang = 'vi' ORDER BY id LIMIT 1").fetchone()[0]
+    item = content.get_item(conn, published)
+    edited = content.ItemInput(
+        kind=item.kind, lang=item.lang, title=item.title + " (cập nhật)",
+        summary=item.summary, body=item.body.replace("</p>", " Thông tin bổ sung.</p>", 1),
+        section_key=item.section_key)
+    transaction(conn, lambda c: content.save_item(c, edited, item_id=published))
+    soon = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    approved = conn.execute(
+        "SELECT id FROM item WHERE status = 'submitted'").fetchone()[0]
+    transaction(conn, lambda c: content.set_status(c, approved, "scheduled",
+                                                   publish_at=soon))
+    return {"awaiting": awaiting, "published": published}
+
+
+async def _sign_in(browser, base: str, username: str):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                        locale="vi-VN")
+    page = await context.new_page()
+    await page.goto(f"{base}/admin/login")
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("button[type=submit].button-primary")
+    await page.wait_for_url(f"{base}/admin/")
+    return page
+
+
+async def _shoot(out: Path) -> list[str]:
+    from playwright.async_api import async_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="portal-shots-") as folder:
+        config, ids = _build_site(Path(folder) / "site", port)
+        runner = web.AppRunner(create_app(config), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        base = f"http://127.0.0.1:{port}"
+        made = []
+        try:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+                pages: dict[str | None, object] = {}
+                for name, who, address, before in SCREENS:
+                    if who not in pages:
+                        pages[who] = (await _sign_in(browser, base, who) if who
+                                      else await (await browser.new_context(
+                                          viewport={"width": 1280, "height": 900}
+                                      )).new_page())
+                    page = pages[who]
+                    target = base + address.format(**ids)
+                    if before == "lock":
+                        # Someone else has the story open first.
+                        await pages["chief"].goto(target)
+                    response = await page.goto(target)
+                    if response is None or response.status >= 400:
+                        raise SystemExit(f"{address}: HTTP {response and response.status}")
+                    await page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+                    made.append(name)
+                await browser.close()
+        finally:
+            await runner.cleanup()
+    return made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="docs/screenshots", type=Path)
+    args = parser.parse_args()
+    made = asyncio.run(_shoot(args.out))
+    print(f"{len(made)} screenshots in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
