@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh site per test (real SQLite file, real HTTP on
-loopback through the app factory), the sample site, and the real corpus."""
+loopback through the app factory), staff accounts, sections and signed-in
+clients (helpers in staff_support.py), the sample site, and the real corpus."""
 
 from __future__ import annotations
 
@@ -9,16 +10,21 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from staff_support import (
+    ADMIN_USER,
+    NO_SECOND_FACTOR,
+    SECTIONS,
+    STAFF_PASSWORD,
+    Staff,
+    new_site,
+    sign_in_as,
+)
 
 from appliance import config as config_mod
 from appliance import users
 from appliance.app import create_app
-from appliance.db import open_sync
-from appliance.site import create_site
-
-ADMIN_USER = "admin"
-ADMIN_PASSWORD = "correct-horse-battery"
-NO_SECOND_FACTOR = {"security.totp_required_roles": []}
+from appliance.content import save_section
+from appliance.db import open_sync, transaction
 
 
 @pytest.fixture(autouse=True)
@@ -31,11 +37,9 @@ def quick_password_hashes(monkeypatch):
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
     # Staff sign in with a password alone here; tests/accounts states the
     # second-factor rule for its own sites.
-    create_site(site, ADMIN_USER, ADMIN_PASSWORD, overrides=NO_SECOND_FACTOR)
-    return site
+    return new_site(tmp_path, NO_SECOND_FACTOR)
 
 
 @pytest.fixture
@@ -66,6 +70,62 @@ async def client(aiohttp_client, config):
     return await aiohttp_client(app)
 
 
+# -- staff -------------------------------------------------------------------
+
+@pytest.fixture
+def add_staff(conn):
+    """Add a staff account with a role (the user name defaults to the role's),
+    optionally with a display name, an e-mail address and the sections it is
+    limited to; returns the user."""
+
+    def add(role: str, username: str | None = None, *, display_name: str = "",
+            email: str | None = None, sections: tuple[int, ...] = ()):
+        def make(db):
+            user = users.add_user(db, username or role.replace("-", ""), role,
+                                  STAFF_PASSWORD, display_name, email=email)
+            db.executemany("INSERT INTO user_section (user_id, section_id) VALUES (?, ?)",
+                           [(user.id, section) for section in sections])
+            return users.get_user(db, user.id)
+
+        return transaction(conn, make)
+
+    return add
+
+
+@pytest.fixture
+def sections(conn) -> dict[str, int]:
+    """Three sections, in the order tin-tuc, kinh-te, van-hoa; their ids by key."""
+    return {key: transaction(conn, save_section, key, names).id
+            for key, names in SECTIONS.items()}
+
+
+@pytest.fixture
+def new_client(client, aiohttp_client):
+    """Another browser (its own cookies) on the test server."""
+
+    async def make():
+        return await aiohttp_client(client.server)
+
+    return make
+
+
+@pytest.fixture
+def sign_in(new_client):
+    """Sign a user in with a password on a client of their own; returns a
+    Staff holding the CSRF token of `first_page`."""
+
+    async def sign(username: str = ADMIN_USER, password: str | None = None,
+                   first_page: str = "/admin/") -> Staff:
+        return await sign_in_as(await new_client(), username, password, first_page)
+
+    return sign
+
+
+@pytest.fixture
+async def admin(sign_in) -> Staff:
+    return await sign_in()
+
+
 def corpus_path() -> Path | None:
     value = os.environ.get("PORTAL_CORPUS")
     return Path(value) if value else None
@@ -92,8 +152,7 @@ def corpus_site(corpus, tmp_path_factory) -> Path:
     Tests may read it but must not change it."""
     from appliance.importer import import_files
 
-    site = tmp_path_factory.mktemp("corpus") / "site"
-    create_site(site, ADMIN_USER, ADMIN_PASSWORD, overrides=NO_SECOND_FACTOR)
+    site = new_site(tmp_path_factory.mktemp("corpus"), NO_SECOND_FACTOR)
     cfg = config_mod.load(site)
     connection = open_sync(cfg.database_path)
     summary = import_files(connection, [corpus / name for name in CORPUS_FILES])

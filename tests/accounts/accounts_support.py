@@ -1,33 +1,22 @@
-"""Helpers of the account tests: browser-like staff clients, the second
-factor set up through the pages, and codes made with pyotp the way a phone
-makes them."""
+"""Helpers of the account tests: the second factor set up through the pages,
+and codes made with pyotp the way a phone makes them."""
 
 from __future__ import annotations
 
 import html
 import re
 import time
-from dataclasses import dataclass
 
 import pyotp
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
+from staff_support import Staff, csrf_in
 
-ADMIN_USER = "admin"
-ADMIN_PASSWORD = "correct-horse-battery"
-STAFF_PASSWORD = "staff-password-123"
 REQUIRED_ROLES = ["editor-in-chief", "admin"]
 
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SECRET = re.compile(r'<code class="totp-secret" id="totp-secret">([A-Z2-7 ]+)</code>')
 _RECOVERY = re.compile(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>")
 _SHOWN = re.compile(r'<code class="secret" id="new-(?:token|password)">([^<]+)</code>')
-
-
-def csrf_in(page: str) -> str:
-    match = _CSRF.search(page)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
 
 
 def secret_in(page: str) -> str:
@@ -64,44 +53,11 @@ def wrong_code(secret: str) -> str:
     return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in near)
 
 
-@dataclass
-class Staff:
-    """A browser-like client signed in as one user."""
-
-    client: TestClient
-    csrf: str
-
-    async def get(self, path: str, **kwargs) -> ClientResponse:
-        return await self.client.get(path, allow_redirects=False, **kwargs)
-
-    async def post(self, path: str, data=None, **kwargs) -> ClientResponse:
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf)
-        return await self.client.post(path, data=data, allow_redirects=False, **kwargs)
-
-
-async def post_password(client: TestClient, username: str, password: str,
-                        next_path: str | None = None) -> ClientResponse:
-    page = await client.get("/admin/login")
-    form = {"csrf_token": csrf_in(await page.text()), "username": username,
-            "password": password}
-    if next_path:
-        form["next"] = next_path
-    return await client.post("/admin/login", data=form, allow_redirects=False)
-
-
 async def post_code(client: TestClient, code: str) -> ClientResponse:
     page = await client.get("/admin/login/code", allow_redirects=False)
     assert page.status == 200, page.status
     form = {"csrf_token": csrf_in(await page.text()), "code": code}
     return await client.post("/admin/login/code", data=form, allow_redirects=False)
-
-
-async def staff_on(client: TestClient, path: str = "/admin/profile") -> Staff:
-    """The signed-in Staff of a client, with the CSRF token of a page."""
-    page = await client.get(path, allow_redirects=False)
-    assert page.status == 200, page.status
-    return Staff(client, csrf_in(await page.text()))
 
 
 async def enrol(staff: Staff) -> tuple[str, list[str]]:

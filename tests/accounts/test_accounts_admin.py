@@ -6,16 +6,8 @@ out."""
 from __future__ import annotations
 
 import pytest
-from accounts_support import (
-    ADMIN_PASSWORD,
-    ADMIN_USER,
-    STAFF_PASSWORD,
-    enrol,
-    post_code,
-    post_password,
-    shown_secret,
-    next_code,
-)
+from accounts_support import enrol, next_code, post_code, shown_secret
+from staff_support import ADMIN_PASSWORD, ADMIN_USER, STAFF_PASSWORD, sign_in_with
 
 from appliance.content import save_section
 from appliance.db import transaction
@@ -68,7 +60,7 @@ async def test_adding_an_account_shows_a_password_that_works(admin, new_client, 
     assert password not in str(conn.execute("SELECT * FROM audit").fetchall())
 
     browser = await new_client()
-    assert (await post_password(browser, "hoa", password)).status == 303
+    assert (await sign_in_with(browser, "hoa", password)).status == 303
     listing = await (await admin.get("/admin/users")).text()
     assert "hoa" in listing and "Nguyễn Thị Hoa" in listing
 
@@ -152,8 +144,8 @@ async def test_a_password_reset_ends_sessions_and_shows_the_new_one(
 
     assert (await tam.get("/admin/")).status == 302
     browser = await new_client()
-    assert (await post_password(browser, "tam", STAFF_PASSWORD)).status == 401
-    assert (await post_password(browser, "tam", password)).status == 303
+    assert (await sign_in_with(browser, "tam", STAFF_PASSWORD)).status == 401
+    assert (await sign_in_with(browser, "tam", password)).status == 303
 
 
 async def test_resetting_the_second_factor_lets_the_password_sign_in(
@@ -166,7 +158,7 @@ async def test_resetting_the_second_factor_lets_the_password_sign_in(
     assert (await admin.post(f"/admin/users/{tam_id}/2fa-reset")).status == 303
     assert not get_account(conn, tam_id).second_factor
     browser = await new_client()
-    signed = await post_password(browser, "tam", STAFF_PASSWORD)
+    signed = await sign_in_with(browser, "tam", STAFF_PASSWORD)
     assert signed.headers["Location"] == "/admin/"
     entry = conn.execute("SELECT user_id FROM audit WHERE action = 'totp.reset'")
     assert entry.fetchone()[0] == user_id(conn, ADMIN_USER)
@@ -198,7 +190,7 @@ async def test_changing_your_own_password(add_staff, sign_in, new_client, conn):
     assert (await here.get("/admin/")).status == 200  # this session stays
     assert (await elsewhere.get("/admin/")).status == 302  # the others end
     browser = await new_client()
-    assert (await post_password(browser, "tam", new)).status == 303
+    assert (await sign_in_with(browser, "tam", new)).status == 303
 
 
 async def test_your_own_details(add_staff, sign_in, conn):
@@ -218,7 +210,7 @@ async def test_your_own_details(add_staff, sign_in, conn):
 async def test_the_administrator_signs_in_with_a_code_after_enrolling(
         admin, new_client):
     browser = await new_client()
-    first = await post_password(browser, ADMIN_USER, ADMIN_PASSWORD)
+    first = await sign_in_with(browser, ADMIN_USER, ADMIN_PASSWORD)
     assert first.headers["Location"] == "/admin/login/code"
     assert (await post_code(browser, next_code(admin.secret))).status == 303
     assert (await browser.get("/admin/users", allow_redirects=False)).status == 200

@@ -9,8 +9,9 @@ import re
 
 import pyotp
 import pytest
-from accounts_support import ADMIN_PASSWORD, ADMIN_USER, next_code
+from accounts_support import next_code
 from playwright.async_api import expect
+from staff_support import ADMIN_USER, fill_sign_in
 
 from appliance.app import create_app
 
@@ -37,9 +38,7 @@ async def test_set_up_sign_in_with_a_code_and_accessible_pages(
             if "Content Security Policy" in m.text else None)
 
     await page.goto(f"{base}/admin/login")
-    await page.fill("#f-username", ADMIN_USER)
-    await page.fill("#f-password", ADMIN_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, ADMIN_USER)
     await expect(page).to_have_url(re.compile(r"/admin/profile/2fa$"))
     assert await page.eval_on_selector("img.qr", "img => img.naturalWidth") > 0
     found["enrol"] = await axe_violations(axe, page)
@@ -55,9 +54,7 @@ async def test_set_up_sign_in_with_a_code_and_accessible_pages(
         found[path] = await axe_violations(axe, page)
 
     await page.click(".userbox button")
-    await page.fill("#f-username", ADMIN_USER)
-    await page.fill("#f-password", ADMIN_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, ADMIN_USER)
     await expect(page).to_have_url(re.compile(r"/admin/login/code$"))
     found["code"] = await axe_violations(axe, page)
     await page.fill("#f-code", next_code(secret))

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import pytest
 from accounts_support import (
-    ADMIN_PASSWORD,
-    ADMIN_USER,
-    STAFF_PASSWORD,
-    csrf_in,
     current_code,
     enrol,
     next_code,
     post_code,
-    post_password,
     recovery_codes_in,
     secret_in,
     wrong_code,
 )
+from staff_support import ADMIN_PASSWORD, ADMIN_USER, STAFF_PASSWORD, csrf_in, sign_in_with
 
 from appliance import config as config_mod
 from newsroom import auth
@@ -31,7 +27,7 @@ async def test_setting_up_and_signing_in_with_a_code(sign_in, add_staff, new_cli
     secret, codes = await enrol(tam)
 
     browser = await new_client()
-    first = await post_password(browser, "tam", STAFF_PASSWORD, "/admin/items")
+    first = await sign_in_with(browser, "tam", STAFF_PASSWORD, "/admin/items")
     assert first.status == 303
     assert first.headers["Location"] == "/admin/login/code"
     # The password alone signs nobody in.
@@ -74,7 +70,7 @@ async def test_a_wrong_code_is_refused_and_a_used_code_cannot_be_replayed(
     secret, _codes = await enrol(await sign_in("tam"))
 
     browser = await new_client()
-    await post_password(browser, "tam", STAFF_PASSWORD)
+    await sign_in_with(browser, "tam", STAFF_PASSWORD)
     wrong = await post_code(browser, wrong_code(secret))
     assert wrong.status == 401
     assert (await browser.get("/admin/", allow_redirects=False)).status == 302
@@ -83,7 +79,7 @@ async def test_a_wrong_code_is_refused_and_a_used_code_cannot_be_replayed(
     assert (await post_code(browser, code)).status == 303
 
     thief = await new_client()
-    await post_password(thief, "tam", STAFF_PASSWORD)
+    await sign_in_with(thief, "tam", STAFF_PASSWORD)
     replay = await post_code(thief, code)
     assert replay.status == 401
     assert (await thief.get("/admin/", allow_redirects=False)).status == 302
@@ -94,11 +90,11 @@ async def test_a_recovery_code_works_once(sign_in, add_staff, new_client, conn):
     _secret, codes = await enrol(await sign_in("tam"))
 
     browser = await new_client()
-    await post_password(browser, "tam", STAFF_PASSWORD)
+    await sign_in_with(browser, "tam", STAFF_PASSWORD)
     assert (await post_code(browser, codes[0].upper())).status == 303
 
     again = await new_client()
-    await post_password(again, "tam", STAFF_PASSWORD)
+    await sign_in_with(again, "tam", STAFF_PASSWORD)
     assert (await post_code(again, codes[0])).status == 401
     assert (await post_code(again, codes[1])).status == 303
 
@@ -117,14 +113,14 @@ async def test_new_recovery_codes_replace_the_old(sign_in, add_staff, new_client
     assert len(new) == 10 and not set(new) & set(old)
 
     browser = await new_client()
-    await post_password(browser, "tam", STAFF_PASSWORD)
+    await sign_in_with(browser, "tam", STAFF_PASSWORD)
     assert (await post_code(browser, old[2])).status == 401
     assert (await post_code(browser, new[2])).status == 303
 
 
 async def test_a_required_role_must_enrol_before_anything_else(new_client):
     browser = await new_client()
-    first = await post_password(browser, ADMIN_USER, ADMIN_PASSWORD)
+    first = await sign_in_with(browser, ADMIN_USER, ADMIN_PASSWORD)
     assert first.status == 303  # no second step: there is no second factor yet
 
     for path in ("/admin/", "/admin/items", "/admin/users", "/admin/profile"):
@@ -149,7 +145,7 @@ async def test_a_required_role_must_enrol_before_anything_else(new_client):
 
 async def test_signing_out_is_allowed_before_enrolling(new_client):
     browser = await new_client()
-    await post_password(browser, ADMIN_USER, ADMIN_PASSWORD)
+    await sign_in_with(browser, ADMIN_USER, ADMIN_PASSWORD)
     page = await browser.get("/admin/profile/2fa")
     out = await browser.post("/admin/logout", allow_redirects=False,
                              data={"csrf_token": csrf_in(await page.text())})
@@ -167,7 +163,7 @@ async def test_the_pending_step_reaches_no_page(sign_in, add_staff, new_client):
     add_staff("editor", "tam")
     await enrol(await sign_in("tam"))
     browser = await new_client()
-    await post_password(browser, "tam", STAFF_PASSWORD)
+    await sign_in_with(browser, "tam", STAFF_PASSWORD)
     for path in ("/admin/", "/admin/profile", "/admin/profile/2fa"):
         response = await browser.get(path, allow_redirects=False)
         assert response.status == 302, path
@@ -178,7 +174,7 @@ async def test_the_pending_step_expires(sign_in, add_staff, new_client, monkeypa
     add_staff("editor", "tam")
     secret, _codes = await enrol(await sign_in("tam"))
     browser = await new_client()
-    await post_password(browser, "tam", STAFF_PASSWORD)
+    await sign_in_with(browser, "tam", STAFF_PASSWORD)
     page = await browser.get("/admin/login/code")
     token = csrf_in(await page.text())
 
@@ -197,7 +193,7 @@ async def test_codes_are_rate_limited(sign_in, add_staff, new_client, config):
     add_staff("editor", "tam")
     secret, _codes = await enrol(await sign_in("tam"))
     browser = await new_client()
-    await post_password(browser, "tam", STAFF_PASSWORD)
+    await sign_in_with(browser, "tam", STAFF_PASSWORD)
     for _ in range(config["security.login_attempts"]):
         assert (await post_code(browser, wrong_code(secret))).status == 401
     blocked = await post_code(browser, next_code(secret))

@@ -11,11 +11,8 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 API = "/api/v1/admin"
-STAFF_PASSWORD = "staff-password-123"
-SECTIONS = {
-    "tin-tuc": {"vi": "Tin tức", "en": "News", "km": "ព័ត៌មាន"},
-    "kinh-te": {"vi": "Kinh tế", "en": "Economy", "km": "សេដ្ឋកិច្ច"},
-}
+# Wrong tokens an address may send before it is held back (the tests' setting).
+TOKEN_ATTEMPTS = 4
 
 
 @dataclass
@@ -76,6 +73,3 @@ async def problem_of(response: ClientResponse, status: int) -> dict[str, Any]:
     problem = json.loads(text)
     assert problem["status"] == status
     return problem
-
-# Wrong tokens an address may send before it is held back (the tests' setting).
-TOKEN_ATTEMPTS = 4

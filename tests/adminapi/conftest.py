@@ -1,45 +1,22 @@
-"""Fixtures of the newsroom API tests: sections, staff accounts and a token
-for each, callers on the test server."""
+"""Fixtures of the newsroom API tests: a site that limits wrong tokens, a
+token for a member of staff, and callers on the test server."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from adminapi_support import SECTIONS, STAFF_PASSWORD, Caller
+from adminapi_support import TOKEN_ATTEMPTS, Caller
+from staff_support import new_site
 
-from appliance.content import save_section
 from appliance.db import transaction
-from appliance.site import create_site
 from appliance.tokens import create_token
-from appliance.users import add_user
-
-from adminapi_support import TOKEN_ATTEMPTS
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A fresh site that refuses wrong tokens early, so the limit is testable."""
-    site = tmp_path / "site"
-    create_site(site, "admin", "correct-horse-battery",
-                overrides={"security.api_token_attempts": TOKEN_ATTEMPTS})
-    return site
-
-
-@pytest.fixture
-def sections(conn):
-    for key, names in SECTIONS.items():
-        transaction(conn, save_section, key, names)
-    return list(SECTIONS)
-
-
-@pytest.fixture
-def add_staff(conn):
-    def add(role: str, username: str | None = None):
-        name = username or role.replace("-", "")
-        return transaction(conn, add_user, name, role, STAFF_PASSWORD)
-
-    return add
+    return new_site(tmp_path, {"security.api_token_attempts": TOKEN_ATTEMPTS})
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ account. Refusals are problem details in the caller's language."""
 
 from __future__ import annotations
 
-from adminapi_support import API, STAFF_PASSWORD, Caller, problem_of
-from adminapi_support import TOKEN_ATTEMPTS
+from adminapi_support import API, TOKEN_ATTEMPTS, Caller, problem_of
+from staff_support import STAFF_PASSWORD, csrf_in
 
 from appliance import tokens
 from appliance.db import transaction
@@ -67,9 +67,7 @@ async def test_a_disabled_account_is_401(conn, client, add_staff, token_for):
 async def test_a_session_cookie_alone_is_not_accepted(client, add_staff):
     add_staff("editor", "tam")
     page = await client.get("/admin/login")
-    import re
-
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
+    csrf = csrf_in(await page.text())
     signed = await client.post("/admin/login", allow_redirects=False, data={
         "csrf_token": csrf, "username": "tam", "password": STAFF_PASSWORD})
     assert signed.status == 303

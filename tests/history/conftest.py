@@ -1,35 +1,22 @@
 """Fixtures of the history, preview, review-link and translation-status
-tests: staff accounts, sections, items saved through the content store, and
-signed-in clients."""
+tests: staff accounts with display names, and items saved through the content
+store."""
 
 from __future__ import annotations
 
 import pytest
-from history_support import STAFF_PASSWORD, Staff, sign_in_as
 
-from appliance.content import ItemInput, get_item, save_item, save_section
+from appliance.content import ItemInput, get_item, save_item
 from appliance.db import transaction
-from appliance.users import add_user
-
-SECTIONS = {
-    "tin-tuc": {"vi": "Tin tức", "en": "News", "km": "ព័ត៌មាន"},
-    "kinh-te": {"vi": "Kinh tế", "en": "Economy", "km": "សេដ្ឋកិច្ច"},
-}
 
 
 @pytest.fixture
-def sections(conn) -> dict[str, int]:
-    return {
-        key: transaction(conn, save_section, key, names).id
-        for key, names in SECTIONS.items()
-    }
+def add_staff(add_staff):
+    """Staff named in the pages by a display name: their user name, capitalised."""
 
-
-@pytest.fixture
-def add_staff(conn):
     def add(role: str, username: str | None = None):
         name = username or role.replace("-", "")
-        return transaction(conn, add_user, name, role, STAFF_PASSWORD, name.title())
+        return add_staff(role, name, display_name=name.title())
 
     return add
 
@@ -64,14 +51,3 @@ def save(conn, sections):
         )
 
     return do
-
-
-@pytest.fixture
-def sign_in(client, aiohttp_client):
-    """Sign a member of staff in on a client of their own."""
-
-    async def sign(username: str) -> Staff:
-        own = await aiohttp_client(client.server)
-        return await sign_in_as(own, username, STAFF_PASSWORD)
-
-    return sign

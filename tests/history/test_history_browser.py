@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from history_support import STAFF_PASSWORD
+from staff_support import fill_sign_in
 from playwright.async_api import expect
 
 from appliance.app import create_app
@@ -22,9 +22,7 @@ WCAG = {
 async def sign_in(browser, base: str):
     page = await browser.new_page(viewport={"width": 1024, "height": 900})
     await page.goto(f"{base}/admin/login")
-    await page.fill("#f-username", "editor")
-    await page.fill("#f-password", STAFF_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, "editor")
     await expect(page).to_have_url(re.compile(r"/admin/$"))
     return page
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from newsroom_support import ADMIN_PASSWORD, ADMIN_USER
+from staff_support import ADMIN_USER, fill_sign_in
 from playwright.async_api import expect
 
 from appliance.app import create_app
@@ -27,9 +27,7 @@ async def test_write_bold_text_with_the_editor_and_publish(
 
     await page.goto(f"{base}/admin/items/new")
     await expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    await page.fill("#f-username", ADMIN_USER)
-    await page.fill("#f-password", ADMIN_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, ADMIN_USER)
     await expect(page).to_have_url(re.compile(r"/admin/items/new$"))
 
     await page.fill("#f-title", "Nước lũ về sớm ở đầu nguồn")
@@ -96,9 +94,7 @@ async def test_newsroom_pages_pass_axe(
     if lang != "vi":
         await page.click(f"button[name=lang][value={lang}]")
     pages = ["/admin/login"]
-    await page.fill("#f-username", ADMIN_USER)
-    await page.fill("#f-password", ADMIN_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, ADMIN_USER)
     pages += [
         "/admin/",
         "/admin/items",
@@ -131,9 +127,7 @@ async def signed_in_page(browser, base: str, width: int, lang: str = "vi"):
     await page.goto(f"{base}/admin/login")
     if lang != "vi":
         await page.click(f"button[name=lang][value={lang}]")
-    await page.fill("#f-username", ADMIN_USER)
-    await page.fill("#f-password", ADMIN_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, ADMIN_USER)
     await expect(page).to_have_url(re.compile(r"/admin/$"))
     return page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from newsroom_support import ADMIN_PASSWORD, ADMIN_USER, sign_in_with
+from staff_support import ADMIN_PASSWORD, ADMIN_USER, sign_in_with
 
 from appliance import config as config_mod
 from appliance.app import create_app

@@ -6,7 +6,8 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-from newsroom_support import ADMIN_PASSWORD, ADMIN_USER, article_form
+from newsroom_support import article_form
+from staff_support import ADMIN_PASSWORD, ADMIN_USER
 
 from appliance import content
 from appliance.content import ItemInput

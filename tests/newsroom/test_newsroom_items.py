@@ -7,7 +7,8 @@ import re
 from functools import partial
 
 import pytest
-from newsroom_support import ARTICLE_TITLES, article_form, csrf_in, item_id_from
+from newsroom_support import ARTICLE_TITLES, article_form, item_id_from
+from staff_support import csrf_in
 
 from appliance import content
 from appliance.content import ItemInput

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from argon2 import PasswordHasher
-from newsroom_support import (
+from staff_support import (
     ADMIN_PASSWORD,
     ADMIN_USER,
     STAFF_PASSWORD,

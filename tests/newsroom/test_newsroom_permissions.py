@@ -321,7 +321,7 @@ async def test_only_the_chief_and_administrators_change_sections(
         await someone.post("/admin/sections/van-hoa/move", {"direction": "up"})
     ).status == 403
     assert content.get_section(conn, "the-thao") is None
-    assert [s.key for s in content.list_sections(conn)] == sections
+    assert [s.key for s in content.list_sections(conn)] == list(sections)
     dashboard = await (await someone.get("/admin/")).text()
     assert 'href="/admin/sections"' not in dashboard
 

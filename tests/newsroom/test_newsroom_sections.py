@@ -23,7 +23,7 @@ def filled(conn, sections):
                 kind="article", lang="vi", title=f"Tin mục {key}", section_key=key
             ),
         )
-    return sections
+    return list(sections)
 
 
 async def menu_order(client, keys) -> list[str]:
@@ -157,4 +157,4 @@ async def test_unknown_sections_are_not_found(admin, sections, path, data):
 async def test_a_move_must_be_up_or_down(admin, conn, sections):
     response = await admin.post("/admin/sections/kinh-te/move", {"direction": "left"})
     assert response.status == 400
-    assert [s.key for s in content.list_sections(conn)] == sections
+    assert [s.key for s in content.list_sections(conn)] == list(sections)

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from newsroom_support import STAFF_PASSWORD
+from staff_support import fill_sign_in
 from playwright.async_api import expect
 
 from appliance import content
@@ -41,9 +41,7 @@ async def window(browser, base: str, username: str):
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: m.type == "error" and problems.append(m.text))
     await page.goto(f"{base}/admin/login")
-    await page.fill("#f-username", username)
-    await page.fill("#f-password", STAFF_PASSWORD)
-    await page.click("button[type=submit].button-primary")
+    await fill_sign_in(page, username)
     await expect(page).to_have_url(re.compile(r"/admin/$"))
     page.problems = problems  # type: ignore[attr-defined]
     return page

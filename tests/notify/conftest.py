@@ -1,58 +1,13 @@
-"""Fixtures of the notification tests: staff, sections, signed-in clients,
-and a site whose mail goes to a real SMTP server on loopback."""
+"""Fixtures of the notification tests: a site whose mail goes to a real SMTP
+server on loopback."""
 
 from __future__ import annotations
 
 import pytest
-from notify_support import STAFF_PASSWORD, Mailbox, sign_in_as, start_smtp
+from notify_support import Mailbox, start_smtp
 
 from appliance import config as config_mod
 from appliance.app import create_app
-from appliance.content import save_section
-from appliance.db import transaction
-from appliance.users import add_user
-
-ADMIN_USER = "admin"
-ADMIN_PASSWORD = "correct-horse-battery"
-
-SECTIONS = {
-    "tin-tuc": {"vi": "Tin tức", "en": "News", "km": "ព័ត៌មាន"},
-    "kinh-te": {"vi": "Kinh tế", "en": "Economy", "km": "សេដ្ឋកិច្ច"},
-}
-
-
-@pytest.fixture
-def sections(conn) -> dict[str, int]:
-    """Two sections; their ids by key."""
-    return {key: transaction(conn, save_section, key, names).id
-            for key, names in SECTIONS.items()}
-
-
-@pytest.fixture
-def add_staff(conn):
-    """Add a staff account (optionally limited to sections, with an e-mail)."""
-
-    def add(role: str, username: str, *, sections: tuple[int, ...] = (),
-            email: str | None = None):
-        user = transaction(conn, add_user, username, role, STAFF_PASSWORD)
-        conn.executemany("INSERT INTO user_section (user_id, section_id) VALUES (?, ?)",
-                         [(user.id, section) for section in sections])
-        conn.execute("UPDATE user SET email = ? WHERE id = ?", (email, user.id))
-        return user
-
-    return add
-
-
-@pytest.fixture
-def sign_in(client, aiohttp_client):
-    """Sign a user in on a client of their own."""
-
-    async def sign(username: str = ADMIN_USER):
-        own = await aiohttp_client(client.server)
-        password = ADMIN_PASSWORD if username == ADMIN_USER else STAFF_PASSWORD
-        return await sign_in_as(own, username, password)
-
-    return sign
 
 
 @pytest.fixture

@@ -1,66 +1,19 @@
-"""Helpers of the notification tests: staff clients with their own cookie
-jars, items put straight into a state, and a real SMTP server on loopback."""
+"""Helpers of the notification tests: items put straight into a state, and a
+real SMTP server on loopback."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 
 from appliance import content
 from appliance.content import Item, ItemInput
-
-STAFF_PASSWORD = "staff-password-123"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_in(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-@dataclass
-class Staff:
-    """A browser-like client signed in as one user."""
-
-    client: TestClient
-    csrf: str
-
-    async def get(self, path: str) -> ClientResponse:
-        return await self.client.get(path, allow_redirects=False)
-
-    async def text(self, path: str) -> str:
-        response = await self.get(path)
-        assert response.status == 200, (path, response.status)
-        return await response.text()
-
-    async def post(self, path: str, data: dict | None = None, *,
-                   csrf: bool = True) -> ClientResponse:
-        data = dict(data or {})
-        if csrf:
-            data.setdefault("csrf_token", self.csrf)
-        return await self.client.post(path, data=data, allow_redirects=False)
-
-
-async def sign_in_as(client: TestClient, username: str, password: str) -> Staff:
-    page = await client.get("/admin/login")
-    response = await client.post(
-        "/admin/login", allow_redirects=False,
-        data={"csrf_token": csrf_in(await page.text()), "username": username,
-              "password": password})
-    assert response.status == 303, await response.text()
-    home = await client.get("/admin/")
-    assert home.status == 200
-    return Staff(client, csrf_in(await home.text()))
 
 
 def make_item(conn, author_id: int | None, section: str = "tin-tuc",

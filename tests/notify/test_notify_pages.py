@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from notify_support import STAFF_PASSWORD, make_item, sign_in_as
+from notify_support import make_item
+from staff_support import sign_in_as
 
 from appliance.app import SCHEDULER, create_app
 from appliance.db import transaction
@@ -233,7 +234,7 @@ async def test_overdue_schedules_raise_the_alarm(aiohttp_client, config, conn, s
     conn.execute("UPDATE item SET publish_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                  " WHERE id = ?", (on_time.id,))
 
-    page = await (await sign_in_as(client, "writer", STAFF_PASSWORD)).text("/admin/")
+    page = await (await sign_in_as(client, "writer")).text("/admin/")
     alarm = page[page.index('role="alert"'):]
     alarm = alarm[:alarm.index("</section>")]
     assert "Lẽ ra đã đăng" in alarm and "Lẽ ra đã gỡ" in alarm

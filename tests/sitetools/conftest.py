@@ -1,60 +1,23 @@
-"""Fixtures of the site-tools tests: a site without the second factor (it
-has tests of its own), staff accounts, signed-in clients and a few
-published stories."""
+"""Fixtures of the site-tools tests: signed-in clients with the interface in
+English, and a few published stories."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sitetools_support import (
-    ADMIN_PASSWORD,
-    ADMIN_USER,
-    STAFF_PASSWORD,
-    Staff,
-    csrf_in,
-)
+from staff_support import SECTIONS, Staff
 
 from appliance import content
 from appliance.content import ItemInput
 from appliance.db import transaction
-from appliance.site import create_site
-from appliance.users import add_user
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    create_site(site, ADMIN_USER, ADMIN_PASSWORD,
-                overrides={"security.totp_required_roles": []})
-    return site
+def sign_in(sign_in):
+    """Sign in as the shared fixture does, then switch the interface to
+    English, so the assertions read the message ids."""
 
-
-@pytest.fixture
-def add_staff(conn):
-    def add(role: str, username: str | None = None):
-        name = username or role.replace("-", "")
-        return transaction(conn, add_user, name, role, STAFF_PASSWORD)
-
-    return add
-
-
-@pytest.fixture
-def sign_in(client, aiohttp_client):
-    async def sign(username: str = ADMIN_USER, password: str | None = None) -> Staff:
-        """Sign in on a client of its own, with the interface in English."""
-        own = await aiohttp_client(client.server)
-        if password is None:
-            password = ADMIN_PASSWORD if username == ADMIN_USER else STAFF_PASSWORD
-        page = await own.get("/admin/login")
-        response = await own.post("/admin/login", allow_redirects=False, data={
-            "csrf_token": csrf_in(await page.text()), "username": username,
-            "password": password})
-        assert response.status == 303, await response.text()
-        page = await own.get("/admin/")
-        assert page.status == 200
-        # English pages, so the assertions read the message ids.
-        staff = Staff(own, csrf_in(await page.text()))
+    async def sign(*args, **kwargs) -> Staff:
+        staff = await sign_in(*args, **kwargs)
         switched = await staff.post("/admin/language", {"lang": "en", "next": "/admin/"})
         assert switched.status == 303
         return staff
@@ -63,15 +26,9 @@ def sign_in(client, aiohttp_client):
 
 
 @pytest.fixture
-async def admin(sign_in) -> Staff:
-    return await sign_in()
-
-
-@pytest.fixture
 def stories(conn) -> dict[str, content.Item]:
     """Published news: three Vietnamese stories and one English one."""
-    transaction(conn, content.save_section, "tin-tuc",
-                {"vi": "Tin tức", "en": "News", "km": "ព័ត៌មាន"})
+    transaction(conn, content.save_section, "tin-tuc", SECTIONS["tin-tuc"])
     made = {}
     for name, lang, title in (
         ("bridge", "vi", "Khởi công cầu Đình Phước mới"),
