@@ -77,7 +77,11 @@ SETTINGS: list[Setting] = [
     Setting("security", "cookie_secure", "auto",
             "Mark session cookies Secure: true, false or auto (Secure when base_url is https)."),
     Setting("security", "login_attempts", 5,
-            "Failed logins allowed per account and per address within login_window."),
+            "Failed logins allowed per account within login_window."),
+    Setting("security", "login_attempts_per_address", 30,
+            "Failed logins allowed from one client address within login_window, "
+            "over all accounts; higher than login_attempts, because a whole office "
+            "may share one address."),
     Setting("security", "login_window", 900,
             "Seconds over which failed logins are counted."),
     Setting("security", "review_lookups", 60,

@@ -90,6 +90,18 @@ class MalformedRequestFilter(logging.Filter):
         return True
 
 
+# Addresses whose last part is a secret (a review link opens an unpublished
+# story to whoever holds it): the log keeps the prefix only.
+SECRET_PATHS = ("/review/",)
+
+
+def loggable_path(path: str) -> str:
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + "…"
+    return path
+
+
 class AccessLogger(AbstractAccessLogger):
     """One line per request: method, path without query, status, size, time.
 
@@ -102,7 +114,7 @@ class AccessLogger(AbstractAccessLogger):
             "request",
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(request.path),
                 "status": response.status,
                 "bytes": response.body_length,
                 "ms": round(time * 1000, 1),

@@ -118,8 +118,10 @@ class RateLimiter:
             events.popleft()
         return events
 
-    def blocked(self, key: str) -> bool:
-        return len(self._recent(key, time.monotonic())) >= self.limit
+    def blocked(self, key: str, limit: int | None = None) -> bool:
+        """Whether the key has had `limit` (default: the limiter's) events
+        within the window."""
+        return len(self._recent(key, time.monotonic())) >= (limit or self.limit)
 
     def hit(self, key: str) -> None:
         now = time.monotonic()

@@ -175,8 +175,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     context = {"next": target, "username": username}
     account, address = _limit_keys(request, username)
     limiter = request.config_dict[LOGIN_LIMITER]
+    per_address = request.config_dict[CONFIG]["security.login_attempts_per_address"]
     async with limiter.turn(address):
-        if limiter.blocked(account) or limiter.blocked(address):
+        if limiter.blocked(account) or limiter.blocked(address, per_address):
             log.warning(
                 "login refused",
                 extra={"username": _loggable(username), "reason": "too many failures"},
@@ -269,19 +270,18 @@ async def _pending_user(request: web.Request, pending: dict) -> User | None:
 
 async def _checked_code(request: web.Request, user: User, code: str) -> str | None:
     """"code" or "recovery" when accepted, None when wrong, "blocked" after
-    too many failures: codes are counted like passwords."""
+    too many failures. Codes are counted per account only: whoever types
+    them has already given the account's password, and counting them per
+    address would let one person lock a whole office out."""
     account = f"login-code:{user.id}"
-    _name, address = _limit_keys(request, user.username)
     limiter = request.config_dict[LOGIN_LIMITER]
-    async with limiter.turn(address):
-        if limiter.blocked(account) or limiter.blocked(address):
+    async with limiter.turn(account):
+        if limiter.blocked(account):
             log.warning("login refused", extra={"username": user.username,
                                                 "reason": "too many failures"})
             return "blocked"
         limiter.hit(account)
         used = await write(request, totp.verify, second_factor_key(request), user.id, code)
-        if used is None:
-            limiter.hit(address)
     if used is None:
         log.info("login code failed", extra={"username": user.username})
     else:

@@ -200,6 +200,11 @@ async def test_codes_are_rate_limited(sign_in, add_staff, new_client, config):
     assert blocked.status == 429
     assert "Retry-After" in blocked.headers
 
+    # Counted for that account alone: a colleague at the same address signs in.
+    add_staff("reporter", "lan")
+    colleague = await new_client()
+    assert (await sign_in_with(colleague, "lan", STAFF_PASSWORD)).status == 303
+
 
 async def test_turning_it_off_needs_a_code_or_the_password(sign_in, add_staff, conn):
     add_staff("editor", "tam")

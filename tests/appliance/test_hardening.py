@@ -151,3 +151,15 @@ def test_a_section_name_can_be_removed(conn):
     transaction(conn, content.save_section, "kinh-te", {"vi": "Kinh tế", "en": "Economy"})
     section = transaction(conn, content.save_section, "kinh-te", {"vi": "Kinh tế", "en": ""})
     assert section.names == {"vi": "Kinh tế"}
+
+
+def test_review_link_secrets_stay_out_of_the_access_log(caplog):
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    access = logs.AccessLogger(logging.getLogger("portal.access"), "")
+    with caplog.at_level(logging.INFO, logger="portal.access"):
+        for path in ("/review/pSQE_abcdefghijklmnop", "/vi/tin-tuc/bai-mot"):
+            access.log(make_mocked_request("GET", path), web.Response(), 0.01)
+    paths = [record.path for record in caplog.records if record.name == "portal.access"]
+    assert paths == ["/review/…", "/vi/tin-tuc/bai-mot"]
