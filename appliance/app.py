@@ -25,7 +25,7 @@ from aiohttp import web
 from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from . import __version__, i18n
+from . import __version__, i18n, logs
 from .i18n import N_
 from .cache import CACHE_KEY, PageCache
 from .config import Config
@@ -232,7 +232,9 @@ _STATUS_OF = ((NotFoundError, 404), (ConflictError, 409), (ForbiddenError, 403),
 def _failure(exc: BaseException) -> Failure:
     if isinstance(exc, web.HTTPException):
         # aiohttp's own texts ("404: Not Found") say nothing a user needs.
-        own = exc.text and not exc.text.startswith(f"{exc.status}:")
+        # The size refusal names byte counts in English: not for users either.
+        own = exc.text and not exc.text.startswith(f"{exc.status}:") \
+            and not isinstance(exc, web.HTTPRequestEntityTooLarge)
         headers = {k: exc.headers[k] for k in _KEPT_HEADERS if k in exc.headers}
         return Failure(exc.status, exc.text if own else None, headers, exc)
     for kind, status in _STATUS_OF:
@@ -259,8 +261,8 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
     except Exception as exc:
         failure = _failure(exc)
         if failure.status == 500:
-            log.exception("unhandled error", extra={"method": request.method,
-                                                    "path": request.path})
+            log.exception("unhandled error", extra={
+                "method": request.method, "path": logs.loggable_path(request.path)})
     for prefix, render in request.config_dict[ERROR_PAGES].items():
         if request.path == prefix or request.path.startswith(prefix + "/"):
             return await render(request, failure)
@@ -271,16 +273,19 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
 def _error_response(request: web.Request, status: int, detail: str | None,
                     headers=None, members: dict | None = None) -> web.Response:
     title = ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500])
+    message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
     keep = dict(headers or {})
     if is_api(request):
-        problem = {"type": "about:blank", "title": title, "status": status}
+        # The title names the status (RFC 9457, type about:blank), in English
+        # like the status itself; the detail is in the caller's language.
+        problem = {"type": "about:blank", "title": title, "status": status,
+                   "detail": i18n.gettext(message)}
         if detail and status < 500:
             problem["detail"] = detail
             problem.update(members or {})
         return web.Response(status=status, headers=keep,
                             text=json.dumps(problem, ensure_ascii=False),
                             content_type="application/problem+json")
-    message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
     if status == 403 and detail == "csrf":
         message, detail = CSRF_MESSAGE, None
     try:

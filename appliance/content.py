@@ -482,13 +482,14 @@ class StaffFilter:
     status: str | None = None
     section_key: str | None = None
     title: str | None = None
+    author_id: int | None = None  # only this writer's items
 
 
 def _staff_where(conn: sqlite3.Connection, filters: StaffFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for column, value in (("lang", filters.lang), ("kind", filters.kind),
-                          ("status", filters.status)):
+                          ("status", filters.status), ("author_id", filters.author_id)):
         if value:
             clauses.append(f"item.{column} = ?")
             params.append(value)
@@ -686,6 +687,11 @@ def add_media(conn: sqlite3.Connection, *, path: str, mime: str, size: int,
 
 # -- writing ------------------------------------------------------------------
 
+# Dates outside these years are typing mistakes, and the far ends of the
+# calendar cannot be moved between time zones at all.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 def parse_time(value: Any, field_name: str = "published_at") -> str | None:
     """An input date or date-time as stored UTC. Without an offset, a value is
     Asia/Ho_Chi_Minh local time; a bare date means local midnight."""
@@ -705,7 +711,15 @@ def parse_time(value: Any, field_name: str = "published_at") -> str | None:
                 "date-time.", field=field_name, value=text)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise UserError(_(
+            "%(field)s “%(value)s” is outside the years %(first)s to %(last)s.",
+            field=field_name, value=str(value).strip(), first=MIN_YEAR, last=MAX_YEAR))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_date(value: Any, field_name: str) -> str | None:
@@ -720,7 +734,11 @@ def parse_date(value: Any, field_name: str) -> str | None:
     except ValueError:
         raise UserError(_("%(field)s “%(value)s” is not a date (YYYY-MM-DD).", field=field_name, value=text)) from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL_TZ)
+        try:
+            moment = moment.astimezone(LOCAL_TZ)
+        except OverflowError:
+            raise UserError(_("%(field)s “%(value)s” is not a date (YYYY-MM-DD).",
+                              field=field_name, value=text)) from None
     return moment.date().isoformat()
 
 
@@ -860,7 +878,8 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
             raise ConflictError(_("An item in that language already has this address."))
         if data.slug and slugify(data.slug) != current.slug:
             values["slug"] = _unique_slug(conn, data.lang, slugify(data.slug), item_id)
-        elif not data.slug and current.status == "draft" and title != current.title:
+        elif not data.slug and current.status == "draft" and title != current.title \
+                and not _was_published(conn, item_id):
             # A draft's address follows its title until it is first published;
             # from then on it is kept, because people share and print it.
             values["slug"] = _unique_slug(conn, data.lang, _base_slug(data, title), item_id)
@@ -889,6 +908,13 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
     _record_revision(conn, item, user_id)
     _sync_index(conn, item)
     return item
+
+
+def _was_published(conn: sqlite3.Connection, item_id: int) -> bool:
+    """Whether the item was ever on the site: its address has been seen then."""
+    return conn.execute(
+        "SELECT 1 FROM item_revision WHERE item_id = ? AND status = 'published'"
+        " LIMIT 1", (item_id,)).fetchone() is not None
 
 
 def _content_of(item: Item) -> tuple:

@@ -60,19 +60,29 @@ class Summary:
 
 
 def _open(path: Path):
+    """The file's bytes, unpacked when it is gzip; lines are decoded one by
+    one, so one badly encoded line is one reject, not a lost file."""
     with path.open("rb") as probe:
         magic = probe.read(2)
-    # utf-8-sig: files saved by Windows tools often start with a byte-order mark.
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    return path.open("r", encoding="utf-8-sig")
+        return gzip.open(path, "rb")
+    return path.open("rb")
 
 
 def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line number, record or None, reason when unreadable) for each non-blank line."""
     try:
         with _open(path) as handle:
-            for number, line in enumerate(handle, start=1):
+            for number, raw in enumerate(handle, start=1):
+                if number == 1:
+                    # Files saved by Windows tools often start with a byte-order mark.
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield number, None, _("not UTF-8 text (a wrong byte at position "
+                                          "%(position)s)", position=exc.start + 1)
+                    continue
                 if not line.strip():
                     continue
                 try:

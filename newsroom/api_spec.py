@@ -160,7 +160,8 @@ def _patch() -> dict[str, Any]:
         description=(
             "\"revision\" is the revision the change was made from: when someone "
             "saved in between, or someone else holds the edit lock, the answer "
-            "is 409 and nothing is saved. Saving takes the edit lock."))
+            "is 409 and nothing is saved. Saving keeps the caller's edit lock "
+            "alive but takes none: take it with the lock call while you work."))
 
 
 def _transition() -> dict[str, Any]:

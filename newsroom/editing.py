@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from appliance import content, media_store
 from appliance.content import Item, Media
+from appliance.db import utcnow
 from appliance.errors import ConflictError, NotFoundError, UserError
 from appliance.i18n import gettext as _
 from appliance.users import User
@@ -22,7 +23,7 @@ from .forms import EDITABLE_KINDS, ArticleForm, SectionForm
 from .labels import N_
 from .media import Picture
 from .pages import as_id
-from .permissions import require
+from .permissions import require, require_placement
 
 
 MISSING_REVISION = N_(
@@ -48,15 +49,18 @@ def save_article(
     else:
         require(user, "item.edit", current)
         _check_editable(current)
-        locks.check_may_save(conn, current.id, user)
+        locks.check_free(conn, current.id, user)
         source = None
     image_id = as_id(form.lead_image)
     if image_id is not None and content.get_media(conn, image_id) is None:
         raise UserError(_("The chosen image no longer exists. Choose another one."))
+    data = form.to_input(current)
+    _check_placement(conn, data, current, user)
+    _check_dating(data, current)
 
     item = content.save_item(
         conn,
-        form.to_input(current),
+        data,
         item_id=item_id,
         user_id=user.id,
         expected_revision=_expected_revision(form, current),
@@ -66,10 +70,37 @@ def save_article(
         content.mark_translated(conn, item.id, source.id, user.id)
     elif current is not None and form.source_current and current.source_item_id:
         content.mark_translated(conn, item.id, current.source_item_id, user.id)
-    locks.acquire(conn, item.id, user)
+    # A save keeps the saver's lock alive but takes none: the edit page takes
+    # its own when it opens again, and a program saving through the API
+    # leaves nothing behind that would block the editors.
+    locks.refresh(conn, item.id, user)
     if then:
         item = workflow.transition(conn, item.id, then, user)
     return content.get_item(conn, item.id)
+
+
+def _check_placement(
+    conn: sqlite3.Connection, data: content.ItemInput, current: Item | None, user: User
+) -> None:
+    """Staff limited to some sections create items there and move them only
+    between those sections."""
+    if current is not None and data.section_key == current.section_key:
+        return
+    section = content.get_section(conn, data.section_key) if data.section_key else None
+    require_placement(user, section.id if section else None)
+
+
+def _check_dating(data: content.ItemInput, current: Item | None) -> None:
+    """A live story dated into the future would silently leave the site:
+    taking it down is a step of its own (unpublish), so refuse it here."""
+    if current is None or current.status != "published":
+        return
+    moment = content.parse_time(data.published_at, _("Publication time"))
+    if moment and moment > utcnow():
+        raise UserError(_(
+            "This item is on the site now, so its publication time cannot be in "
+            "the future. To publish it again later, unpublish it first, then have "
+            "it approved and scheduled."))
 
 
 def _expected_revision(form: ArticleForm, current: Item | None) -> int | None:
@@ -173,6 +204,7 @@ def move(
     """Take one or more transitions in one transaction (approve, then
     schedule); each is checked on its own."""
     item = content.get_item(conn, item_id)
+    locks.clear_for_step(conn, item, user)
     for name in names:
         item = workflow.transition(conn, item_id, name, user, **details)
         details.pop("expected_revision", None)

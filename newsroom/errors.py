@@ -31,8 +31,8 @@ MESSAGES = {
     409: N_("Someone else may have changed it. Reload the page and try again."),
     413: N_(
         "What you sent is larger than the server accepts: an image may be at "
-        "most %(n)s MB. Go back, choose a smaller image and send the form "
-        "again; your browser may still hold what you typed."
+        "most %(n)s MB and a PDF at most %(pdf)s MB. Go back, choose a smaller "
+        "file and send the form again; your browser may still hold what you typed."
     ),
     500: N_("The error has been recorded. Go back and try again in a moment."),
 }
@@ -88,6 +88,7 @@ async def error_page(
 
 def _advice(request: web.Request, status: int) -> str:
     if status == 413:
-        megabytes = request.config_dict[CONFIG]["content.max_upload_mb"]
-        return _(MESSAGES[413], n=format_number(megabytes))
+        config = request.config_dict[CONFIG]
+        return _(MESSAGES[413], n=format_number(config["content.max_upload_mb"]),
+                 pdf=format_number(config["content.max_pdf_mb"]))
     return _(MESSAGES[status])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from dataclasses import replace
 import os
 from typing import Any, BinaryIO
 
@@ -49,13 +50,14 @@ from .pages import (
     signed_in,
     write,
 )
-from .permissions import can, require
+from .permissions import PermissionDenied, can, require
 
 log = logging.getLogger("portal.newsroom")
 
 PAGE_SIZE = 30
 FILTER_PARAMS = ("q", "lang", "kind", "status", "section")
 LINK_CANDIDATES = 10
+UNSAVED = N_("Nothing was saved; your text is still in the form.")
 ALT_TEXT_NEEDED = N_(
     "Describe the new image in a few words for people who cannot see it "
     "(alternative text)."
@@ -66,8 +68,10 @@ ALT_TEXT_NEEDED = N_(
 
 
 async def item_list(request: web.Request) -> web.Response:
-    signed_in(request)
+    user = signed_in(request)
     filters = _list_filters(request)
+    if not can(user, "item.list.all"):
+        filters = replace(filters, author_id=user.id)
     page = page_number(request)
     items, total = await read(
         request,
@@ -162,8 +166,12 @@ async def _save_article(
 ) -> web.StreamResponse:
     user = signed_in(request)
     async with posted_form(request) as form:
-        require(user, "item.edit" if current else "item.create", current)
         article = ArticleForm.from_post(form, current)
+        action = "item.edit" if current else "item.create"
+        if not can(user, action, current):
+            # The right went away while the text was written (the item was
+            # moved to another section, say): the text comes back, unsaved.
+            return await _refused(request, article, current, PermissionDenied(action))
         article.check(await read(request, content.list_sections))
         if current is None:
             # Checked again when saving; here so nothing is uploaded in vain.
@@ -183,10 +191,12 @@ async def _save_article(
     item_id = current.id if current else None
     try:
         item = await write(request, editing.save_article, article, item_id, user, then)
+    except PermissionDenied as denied:
+        return await _refused(request, article, current, denied)
     except UserError as exc:
         article.errors.append(FieldError("", str(exc)))
         status = 409 if isinstance(exc, ConflictError) else 400
-        return await _article_page(request, article, current, status=status)
+        return await _article_page(request, article, current, status=status, kept=True)
 
     done = then or ("saved" if current else "created")
     log.info(
@@ -195,6 +205,15 @@ async def _save_article(
                "then": then},
     )
     raise web.HTTPSeeOther(f"/admin/items/{item.id}?done={done}")
+
+
+async def _refused(
+    request: web.Request, article: ArticleForm, current: Item | None,
+    denied: PermissionDenied,
+) -> web.Response:
+    """The form again, with the writer's text and why it was not saved."""
+    article.errors.append(FieldError("", _(denied.reason) + " " + _(UNSAVED)))
+    return await _article_page(request, article, current, status=403, kept=True)
 
 
 async def _take_upload(
@@ -268,13 +287,16 @@ def _read_picture(file: BinaryIO, max_bytes: int) -> tuple[Picture, str]:
 
 
 async def _article_page(
-    request: web.Request, form: ArticleForm, item: Item | None, *, status: int = 200
+    request: web.Request, form: ArticleForm, item: Item | None, *, status: int = 200,
+    kept: bool = False,
 ) -> web.Response:
+    """The article form. `kept`: a refused save shown again, whose text stays
+    editable so it can be copied even when someone else now holds the item."""
     user = signed_in(request)
     lock = None
     if item is not None and can(user, "item.edit", item):
         # Opening the page to edit is what takes the lock.
-        lock = await write(request, locks.acquire, item.id, user)
+        lock = await write(request, locks.open_for_editing, item.id, user)
     images = await read(request, content.recent_media)
     chosen = as_id(form.lead_image)
     if chosen and chosen not in {image.id for image in images}:
@@ -288,10 +310,15 @@ async def _article_page(
         "editable": item is None or item.kind in EDITABLE_KINDS,
         "max_title_length": MAX_TITLE_LENGTH,
         "upload_limit": _upload_limit(request),
-        "moves": workflow.available(user, item) if item else [],
+        # While someone else edits, a step ends their editing: offered to
+        # those who may take over (see locks.clear_for_step).
+        "moves": workflow.available(user, item)
+        if item and (lock is None or lock.held_by(user)
+                     or can(user, "item.lock.takeover", item)) else [],
         "save_moves": _save_moves(user, item),
         "may_edit": item is None or can(user, "item.edit", item),
         "lock": lock,
+        "kept": kept,
         "heartbeat_seconds": locks.HEARTBEAT_SECONDS,
         "source_item": await _source_item(request, item),
         "notes": await read(request, notes.notes_for, item.id) if item else [],
@@ -372,7 +399,10 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         reason = field(form, "reason")
         publish_at = field(form, "publish_at").strip()
         unpublish_at = field(form, "unpublish_at").strip()
-        revision = as_id(field(form, "revision"))
+        raw_revision = field(form, "revision").strip()
+    revision = as_id(raw_revision)
+    if raw_revision and revision is None:
+        return await _item_with_error(request, item_id, _(editing.MISSING_REVISION), 400)
     names = [name]
     if name == "approve" and publish_at:
         # "Approve and schedule" is two steps, each checked.
@@ -412,8 +442,15 @@ async def lock_heartbeat(request: web.Request) -> web.Response:
     item = await _item(request, request.match_info["id"])
     await check_csrf(request)
     require(user, "item.edit", item)
-    lock = await write(request, locks.acquire, item.id, user)
+    lease = _lease(await request.post())
+    lock = await write(request, locks.acquire, item.id, user, lease)
     return web.json_response(_lock_state(lock, user))
+
+
+def _lease(form: Any) -> str | None:
+    """The lease an edit page holds its lock under (see newsroom.locks)."""
+    lease = form.get("lease")
+    return lease[:64] if isinstance(lease, str) and lease else None
 
 
 def _lock_state(lock: locks.Lock, user: User) -> dict[str, Any]:
@@ -433,7 +470,9 @@ async def release_lock(request: web.Request) -> web.Response:
     user = signed_in(request)
     item_id = int(request.match_info["id"])
     await check_csrf(request)
-    await write(request, locks.release, item_id, user)
+    lease = _lease(await request.post())
+    if lease is not None:  # a page that names no lease gives back nothing
+        await write(request, locks.release, item_id, user, lease)
     return web.Response(status=204)
 
 

@@ -66,17 +66,24 @@ def prepare_image(raw: bytes, max_bytes: int) -> Picture:
     it is empty, too large, or not a JPEG, PNG or WebP image."""
     check_size(len(raw), max_bytes)
     image_format = _verified_format(raw)
-    with _open(raw) as image:
-        if image_format == "JPEG":
-            # Decode big photos at a reduced scale straight away: faster, and
-            # far less memory on a small server.
-            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
-        upright = ImageOps.exif_transpose(image)
-        profile = image.info.get("icc_profile") if image.mode != "CMYK" else None
-    pixels = _web_mode(upright, image_format)
-    pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    # A new image from the pixels alone carries no metadata at all.
-    clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    try:
+        with _open(raw) as image:
+            if image_format == "JPEG":
+                # Decode big photos at a reduced scale straight away: faster,
+                # and far less memory on a small server.
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            upright = ImageOps.exif_transpose(image)
+            profile = image.info.get("icc_profile") if image.mode != "CMYK" else None
+        pixels = _web_mode(upright, image_format)
+        pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        # A new image from the pixels alone carries no metadata at all.
+        clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    except UserError:
+        raise
+    # A file cut short or damaged inside passes the structural check and
+    # fails only while its pixels are decoded, with Pillow's own exceptions.
+    except Exception:  # noqa: BLE001
+        raise _not_an_image() from None
     return _encode(clean, image_format, profile)
 
 
@@ -158,8 +165,8 @@ def _encode(image: Image.Image, image_format: str, profile: bytes | None) -> Pic
 def _not_an_image() -> UserError:
     return UserError(
         _(
-            "The file is not a JPEG, PNG or WebP image. Choose a photo "
-            "in one of those formats."
+            "The file is not a JPEG, PNG or WebP image, or it is damaged. Choose "
+            "a photo in one of those formats."
         )
     )
 

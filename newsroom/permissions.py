@@ -25,6 +25,14 @@ STRUCTURE_ROLES = frozenset({"editor-in-chief", "admin"})
 # States in which the writer of an item still holds it: once submitted, the
 # text is the editors' until they return it.
 WRITER_STATES = frozenset({"draft", "returned"})
+# States the public sees, or was promised: changing an item in one of them
+# needs a step that leads there, so an editor who may not publish cannot
+# rewrite a live story either.
+GUARDED_STATES = {
+    "published": frozenset({"publish", "publish_now"}),
+    "scheduled": frozenset({"schedule"}),
+    "approved": frozenset({"approve"}),
+}
 
 
 class PermissionDenied(ForbiddenError):
@@ -67,12 +75,23 @@ def _editor(user: User, item: Item | None) -> bool:
     return user.role in EDITING_ROLES and (item is None or in_scope(user, item))
 
 
+def _site_editor(user: User, item: Item | None) -> bool:
+    """Menus and the home page belong to the whole site, not to a section."""
+    return user.role in EDITING_ROLES and not user.sections
+
+
 def _structure(user: User, item: Item | None) -> bool:
     return user.role in STRUCTURE_ROLES
 
 
 def _admin(user: User, item: Item | None) -> bool:
     return user.role == "admin"
+
+
+def _newsroom_staff(user: User, item: Item | None) -> bool:
+    """Contributors are outside writers: they see their own work only, not
+    what the newsroom is preparing (embargoed titles among it)."""
+    return user.role != "contributor"
 
 
 def _view(user: User, item: Item | None) -> bool:
@@ -83,7 +102,8 @@ def _edit(user: User, item: Item | None) -> bool:
     if item is not None and item.status == "archived":
         return False
     if user.role in EDITING_ROLES:
-        return in_scope(user, item)
+        guard = GUARDED_STATES.get(item.status) if item is not None else None
+        return in_scope(user, item) and (not guard or bool(guard & user.transitions))
     # Writers keep control of their own work until they submit it.
     return _own(user, item) and item is not None and item.status in WRITER_STATES
 
@@ -108,8 +128,8 @@ RULES: dict[str, Rule] = {
     "item.lock.takeover": _editor,
     "media.upload": _any_staff,
     "media.manage": _editor,
-    "menu.manage": _editor,
-    "home.manage": _editor,
+    "menu.manage": _site_editor,
+    "home.manage": _site_editor,
     "redirect.manage": _structure,
     "section.manage": _structure,
     "workflow.manage": _admin,
@@ -118,15 +138,20 @@ RULES: dict[str, Rule] = {
     # Whoever may open an item may read its history, diffs and previews.
     "item.history": _view,
     "review_link.manage": _editor,
-    "translation.view": _any_staff,
+    "translation.view": _newsroom_staff,
+    "item.list.all": _newsroom_staff,
 }
 
 REASONS = {
     "item.view": N_("Writers may open only their own items."),
     "item.edit": N_(
         "This item is not yours to change now: writers change their own drafts "
-        "until they submit them, editors change items in their sections, and "
-        "archived items are not changed."
+        "until they submit them, editors change items in their sections, a "
+        "published, scheduled or approved item is changed only by those who may "
+        "publish, schedule or approve it, and archived items are not changed."
+    ),
+    "item.section": N_(
+        "Your account works in some sections only: choose one of them for this item."
     ),
     "item.link": N_(
         "Writers may link only their own drafts. Ask an editor to "
@@ -145,12 +170,22 @@ REASONS = {
     "media.manage": N_(
         "Only editors may change or delete files in the media library."
     ),
-    "menu.manage": N_("Only editors may change the site's menus."),
-    "home.manage": N_("Only editors may choose the stories on the home page."),
+    "menu.manage": N_(
+        "Only editors who work for the whole site, not for some sections, may "
+        "change its menus."
+    ),
+    "home.manage": N_(
+        "Only editors who work for the whole site, not for some sections, may "
+        "choose the stories on the home page."
+    ),
     "redirect.manage": N_(
         "Only the editor-in-chief and administrators may manage redirects."
     ),
     "item.history": N_("Writers may see the history only of their own items."),
+    "translation.view": N_(
+        "Contributors see their own items only; the translation status of the "
+        "whole site is for the newsroom's staff."
+    ),
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),
@@ -168,6 +203,16 @@ def can(user: User | None, action: str, item: Item | None = None) -> bool:
     except KeyError:
         raise ValueError(f"unknown newsroom action {action!r}") from None
     return rule(user, item)
+
+
+def may_place(user: User, section_id: int | None) -> bool:
+    """Staff limited to some sections put items only in those sections."""
+    return not user.sections or section_id in user.sections
+
+
+def require_placement(user: User, section_id: int | None) -> None:
+    if not may_place(user, section_id):
+        raise PermissionDenied("item.section")
 
 
 def require(user: User | None, action: str, item: Item | None = None) -> None:

@@ -24,9 +24,10 @@ from appliance.content import Item
 from appliance.db import utcnow
 from appliance.errors import ConflictError, UserError
 from appliance.i18n import gettext as _
+from appliance.text import clean
 from appliance.users import ROLES, User
 
-from . import notify
+from . import locks, notify
 from .labels import N_
 from .permissions import can, require
 
@@ -79,6 +80,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t("release", "scheduled", "published", N_("Published on schedule"),
            system=True),
         _t("expire", "published", "unpublished", N_("Taken down on schedule"),
+           system=True),
+        # Both times passed while the appliance was stopped: the story's
+        # time on the site is over before it began, so it is not put out.
+        _t("lapse", "scheduled", "unpublished",
+           N_("Not published: its time on the site passed while the portal was stopped"),
            system=True),
     )
 }
@@ -136,6 +142,12 @@ def transition(
             _(refusal) + " " + _("The step “%(step)s” is not possible from here.",
                                  step=_(move.label))
         )
+    if user is not None and move.target == "published" and item.published_at \
+            and item.published_at > utcnow():
+        raise ConflictError(_(
+            "This item's publication time is in the future, so it cannot be "
+            "published now. Approve it and schedule it for that time, or clear "
+            "the publication time and save before publishing."))
     if expected_revision is not None and expected_revision != item.revision:
         raise ConflictError(
             _(
@@ -171,7 +183,7 @@ def _schedule(
                 _("The publication time has passed. Publish now, or choose a later time.")
             )
         changes["publish_at"] = publish_at
-    elif move.name in ("unschedule", "return"):
+    elif move.name in ("unschedule", "return", "lapse"):
         changes["publish_at"] = None
     if unpublish_at is not None:
         unpublish_at = content.parse_time(unpublish_at, _("Take-down time")) or None
@@ -183,7 +195,8 @@ def _schedule(
 
 
 def _reason(move: Transition, reason: str) -> str:
-    reason = " ".join((reason or "").split()) if move.needs_reason else ""
+    # Kept as written, line breaks included, the way notes are.
+    reason = clean(reason or "").strip() if move.needs_reason else ""
     if move.needs_reason and not reason:
         raise UserError(_("Say why the item is returned, so its writer can fix it."))
     if len(reason) > MAX_REASON_LENGTH:
@@ -200,6 +213,7 @@ def set_takedown(
     """Set or clear the time a published item comes off the site on its own."""
     item = content.get_item(conn, item_id)
     require(user, "transition:unpublish", item)
+    locks.clear_for_step(conn, item, user)
     if item.status not in ("published", "scheduled", "approved"):
         raise ConflictError(_(REFUSALS.get(item.status, "")))
     moment = content.parse_time(when, _("Take-down time")) if when else None
@@ -268,7 +282,12 @@ def run_schedule(conn: sqlite3.Connection, now: datetime | None = None) -> list[
     moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     changed = []
     for item_id, due in content.due_for_schedule(conn, moment):
-        transition(conn, item_id, "release" if due == "publish" else "expire", None)
+        if due == "unpublish":
+            name = "expire"
+        else:
+            until = content.get_item(conn, item_id).unpublish_at
+            name = "lapse" if until and until <= moment else "release"
+        transition(conn, item_id, name, None)
         changed.append(item_id)
     return changed
 

@@ -189,6 +189,9 @@
     var data = new FormData();
     var token = form.querySelector("input[name='csrf_token']");
     data.append("csrf_token", token ? token.value : "");
+    if (form.hasAttribute("data-lease")) {
+      data.append("lease", form.getAttribute("data-lease"));
+    }
     return data;
   }
 

@@ -122,3 +122,16 @@ def test_corpus_bad_record_is_named_by_file_and_line(corpus, tmp_path, conn):
                            on_reject=rejected.append)
     assert summary.rejected == 1 and summary.created == 2031
     assert str(rejected[0]).startswith(f"{corpus / 'news-vi.jsonl'}:30: ")
+
+
+def test_a_badly_encoded_line_is_one_reject_not_a_lost_file(tmp_path, conn):
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in (SECTION, article(1))]
+    lines.append('{"external_id": "a2", "title": "Tin s\u1ed1 2"}'.encode("cp1258", "replace")
+                 .replace(b"?", b"\xff"))
+    lines.append(json.dumps(article(3), ensure_ascii=False).encode())
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
+    rejected = []
+    summary = import_files(conn, [path], on_reject=rejected.append)
+    assert (summary.created, summary.rejected) == (2, 1)
+    assert rejected[0].line == 3 and "UTF-8" in rejected[0].reason

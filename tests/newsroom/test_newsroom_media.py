@@ -165,7 +165,7 @@ async def test_anything_but_a_jpeg_png_or_webp_is_refused(
     )
     assert response.status == 400
     text = await response.text()
-    assert "Tệp không phải là ảnh JPEG, PNG hoặc WebP." in text
+    assert "Tệp không phải ảnh JPEG, PNG hoặc WebP, hoặc đã bị hỏng." in text
     assert 'href="#f-image"' in text
     assert media_rows(conn) == [] and media_files(config) == []
     assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == 0

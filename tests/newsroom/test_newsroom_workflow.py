@@ -3,6 +3,7 @@ the embargo, stale decisions, edit locks, the rules as data, the audit trail."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from functools import partial
 from datetime import UTC, datetime, timedelta
@@ -373,3 +374,75 @@ def test_overdue_work_is_reported(conn, sections):
                 item_id, "scheduled")
     assert [item.id for item in workflow.overdue(conn)] == [item_id]
     assert workflow.overdue(conn, grace_seconds=3600) == []
+
+
+# -- what the first trial installation found ---------------------------------------
+
+
+def _lease_in(page: str) -> str:
+    match = re.search(r'data-lease="([^"]+)"', page)
+    assert match, "the edit page holds no lease"
+    return match.group(1)
+
+
+async def test_leaving_a_page_gives_back_only_that_pages_lock(newsroom, conn, story):
+    editor, chief = newsroom["editor"], newsroom["chief"]
+    first = _lease_in(await (await editor.get(f"/admin/items/{story}")).text())
+    # A reload (or the page after a save) opens while the first page is left:
+    # the first page's goodbye arrives last and must not free the item.
+    second = _lease_in(await (await editor.get(f"/admin/items/{story}")).text())
+    assert second != first
+    gone = await editor.post(f"/admin/items/{story}/lock/release", {"lease": first})
+    assert gone.status == 204
+    assert 'id="lock-banner"' in await (await chief.get(f"/admin/items/{story}")).text()
+
+    await editor.post(f"/admin/items/{story}/lock/release", {"lease": second})
+    page = await (await chief.get(f"/admin/items/{story}")).text()
+    assert 'id="lock-banner"' not in page
+
+
+async def test_a_save_refused_because_the_item_moved_keeps_the_text(
+        newsroom, conn, sections):
+    economy = newsroom["economy"]
+    limit_to_section(conn, "economy", "kinh-te")
+    item_id = make_item(conn, "editing", section_key="kinh-te")
+    await economy.get(f"/admin/items/{item_id}")
+    revision = content.get_item(conn, item_id).revision
+    # The chief moves the story to another section meanwhile.
+    transaction(conn, partial(content.save_item, item_id=item_id),
+                ItemInput(kind="article", lang="vi", title=TITLE, section_key="tin-tuc"))
+    refused = await economy.post(
+        f"/admin/items/{item_id}",
+        article_form("vi", section="kinh-te", revision=str(revision),
+                     body="<p>Đoạn văn đang viết dở.</p>"))
+    assert refused.status == 403
+    page = await refused.text()
+    assert "Đoạn văn đang viết dở." in page
+    assert 'fieldset class="plain" disabled' not in page
+    assert content.get_item(conn, item_id).section_key == "tin-tuc"
+
+
+async def test_refused_rules_come_back_as_ticked(newsroom, sign_in, conn):
+    admin = await sign_in()
+    before = workflow.rules(conn)
+    # Nobody left to publish: refused, and the grid shows what was ticked.
+    ticked = ["submit:contributor", "take:editor"]
+    response = await admin.post("/admin/workflow", {"allow": ticked})
+    assert response.status == 400
+    page = await response.text()
+    assert 'id="error-summary"' in page
+    assert re.search(r'value="take:editor" id="r-take-editor"\s+aria-label="[^"]*" checked',
+                     page)
+    assert not re.search(r'value="approve:admin" id="r-approve-admin"\s+aria-label="[^"]*"'
+                         r' checked', page)
+    assert workflow.rules(conn) == before
+
+
+async def test_editors_limited_to_sections_do_not_shape_the_whole_site(
+        newsroom, conn, add_staff, sign_in, sections):
+    add_staff("editor", "limited", sections=(sections["kinh-te"],))
+    limited = await sign_in("limited")
+    menus = await limited.post("/admin/menus", {"lang": "vi", "menu": "main",
+                                                "label": "Kinh tế", "url": "/vi/kinh-te/"})
+    assert menus.status == 403
+    assert (await newsroom["editor"].get("/admin/menus")).status == 200
