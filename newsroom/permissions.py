@@ -119,6 +119,11 @@ RULES: dict[str, Rule] = {
     "item.history": _view,
     "review_link.manage": _editor,
     "translation.view": _any_staff,
+    "rating.view": _editor,
+    "feedback.manage": _editor,
+    "about.manage": _editor,
+    "downtime.manage": _admin,
+    "slots.manage": _admin,
 }
 
 REASONS = {
@@ -151,6 +156,11 @@ REASONS = {
         "Only the editor-in-chief and administrators may manage redirects."
     ),
     "item.history": N_("Writers may see the history only of their own items."),
+    "rating.view": N_("Only editors may read the citizens' ratings."),
+    "feedback.manage": N_("Only editors may answer the public's messages."),
+    "about.manage": N_("Only editors may change the portal's own pages."),
+    "downtime.manage": N_("Only administrators may announce planned downtime."),
+    "slots.manage": N_("Only administrators may add outside snippets to the site."),
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),
