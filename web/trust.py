@@ -57,6 +57,9 @@ class SiteExtras:
     slots: dict[str, slots.Slot] = field(default_factory=dict)
     notices: list[notices.Notice] = field(default_factory=list)
     shown: tuple[int, ...] = ()
+    # One refresh at a time: a slower one started earlier must not put back
+    # what a change made since has replaced.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def banner(self) -> list[notices.Notice]:
         return notices.shown_now(self.notices)
@@ -107,14 +110,15 @@ def _load(conn: sqlite3.Connection) -> tuple[dict[str, slots.Slot], list[notices
 async def refresh(app: web.Application) -> None:
     """Reload snippets and notices; empty the page cache when what pages
     show changed (a notice's time came or went)."""
-    found, upcoming = await app[DB].read(_load)
     extras = app[EXTRAS]
-    extras.slots, extras.notices = found, upcoming
-    app[PUBLIC_POLICY].csp = slots.widened_policy(PUBLIC_CSP, found)
-    shown = tuple(n.id for n in extras.banner())
-    if shown != extras.shown:
-        extras.shown = shown
-        app[CACHE_KEY].clear()
+    async with extras.lock:
+        found, upcoming = await app[DB].read(_load)
+        extras.slots, extras.notices = found, upcoming
+        app[PUBLIC_POLICY].csp = slots.widened_policy(PUBLIC_CSP, found)
+        shown = tuple(n.id for n in extras.banner())
+        if shown != extras.shown:
+            extras.shown = shown
+            app[CACHE_KEY].clear()
 
 
 async def _erase_contacts(app: web.Application) -> None:
