@@ -45,6 +45,7 @@ def setup(app: web.Application) -> None:
     aiohttp_jinja2.get_env(app).globals.update(
         trust.template_globals(app), about_title=appliance_about.page_title)
 
+    app.middlewares.append(compress_text_files)
     static = resources.files("web").joinpath("static")
     app.router.add_static("/static/", str(static), name="static")
 
@@ -79,3 +80,16 @@ def setup(app: web.Application) -> None:
     add(f"/{lang}/{{section}}/", news.section)
     add(f"/{lang}/{{section}}/{{slug}}", news.article)
     log.debug("public site routes registered", extra={"languages": config.languages})
+
+
+_TEXT_FILES = (".css", ".js", ".svg")
+
+
+@web.middleware
+async def compress_text_files(request: web.Request, handler) -> web.StreamResponse:
+    """Stylesheets and scripts go out gzipped to browsers that accept it:
+    they are cached for a year, so the work is done about once per reader."""
+    response = await handler(request)
+    if "/static/" in request.path and request.path.endswith(_TEXT_FILES):
+        response.enable_compression()
+    return response

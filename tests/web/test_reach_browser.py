@@ -260,3 +260,29 @@ async def test_newsroom_reach_screens_pass_axe(site, conn, browser, base_url, la
                   for v in results.response["violations"]]
     await page.close()
     assert not found, "\n".join(found)
+
+
+WEIGHT = """() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    let total = nav.transferSize;
+    for (const r of performance.getEntriesByType("resource")) {
+        if (r.initiatorType !== "img" && !/\\.(webp|jpe?g|png|svg)(\\?|$)/.test(r.name)) {
+            total += r.transferSize;
+        }
+    }
+    return [nav.transferSize, total];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["vi", "km"])
+async def test_pages_weigh_under_200_kb_before_images_and_are_compressed(
+        site, browser, base_url, lang):
+    for path in (f"/{lang}/", quote(site.urls[f"story-{lang}"]), f"/{lang}/documents/"):
+        context = await browser.new_context(viewport=PHONE)
+        page = await context.new_page()
+        response = await page.goto(base_url + path)
+        assert response.headers.get("content-encoding") == "gzip", path
+        await page.evaluate("document.fonts.ready")
+        document, total = await page.evaluate(WEIGHT)
+        assert 0 < document < total < 200 * 1024, (path, document, total)
+        await context.close()
