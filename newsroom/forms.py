@@ -179,7 +179,10 @@ class ArticleForm:
             byline=self.byline,
             extra=extra,
             lead_image_id=as_id(self.lead_image),
-            slug=self.slug or None,
+            # Only a changed address counts: an untouched field leaves a
+            # draft's address following its title.
+            slug=self.slug if current and self.slug and self.slug != current.slug
+            else None,
         )
 
 

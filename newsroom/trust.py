@@ -199,7 +199,7 @@ async def snippets_page(request: web.Request, *, errors: list[FieldError] | None
 async def save_snippet(request: web.Request) -> web.StreamResponse:
     user = signed_in(request)
     require(user, "slots.manage")
-    name = request.match_info["name"]
+    name = request.match_info["key"]
     async with posted_form(request) as form:
         given = {key: field(form, key) for key in slots.SLOT_FIELDS.get(name, ())}
         enabled = field(form, "enabled") == "1"
@@ -305,7 +305,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/downtime", schedule_downtime)
     router.add_post(f"/downtime/{number}/cancel", cancel_downtime)
     router.add_get("/snippets", snippets_page)
-    router.add_post("/snippets/{name}", save_snippet)
+    router.add_post("/snippets/{key}", save_snippet)
     router.add_get("/about", about_admin)
     router.add_post("/about", add_about)
     router.add_post(f"/about/{number}", change_about)

@@ -225,3 +225,20 @@ async def test_text_site_map_and_the_portals_own_pages_exist_in_every_language(
             about_page = await get_page(client, f"/{lang}/about/{about}")
             assert about_page.lang == lang
             assert about_page.alternates[lang].endswith(f"/{lang}/about/{about}")
+
+
+async def test_editors_change_an_address_in_the_newsroom(client, conn, site, sign_in):
+    admin = await sign_in()
+    item_id = site.ids["only-vi"]
+    old = site.urls["only-vi"]
+    page = await admin.text(f"/admin/items/{item_id}")
+    assert 'name="slug" value="duong-tran-hung-dao-duoc-mo-rong"' in page
+    revision = conn.execute("SELECT revision FROM item WHERE id = ?",
+                            (item_id,)).fetchone()[0]
+    response = await admin.post(f"/admin/items/{item_id}", {
+        "title": "Đường Trần Hưng Đạo được mở rộng", "section": "tin-tuc",
+        "summary": "", "body": "<p>Tuyến đường chính được nâng cấp.</p>",
+        "slug": "Mở rộng đường Trần Hưng Đạo", "revision": str(revision)})
+    assert response.status == 303
+    assert await redirect_of(client, old) == "/vi/tin-tuc/mo-rong-duong-tran-hung-dao"
+    await get_page(client, "/vi/tin-tuc/mo-rong-duong-tran-hung-dao")
