@@ -914,7 +914,14 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
     item = get_item(conn, item_id)
     if current is not None and addresses.short_code(conn, item_id) is not None:
         # Once published, an address has been shared: the old one redirects.
-        addresses.remember_move(conn, item_id, current.url, item.url)
+        # Documents, procedures and services are read under every language's
+        # prefix, so each of those old addresses is kept.
+        prefixes = [item.lang] if item.kind in NEWS_KINDS else LANGUAGES
+        for lang in prefixes:
+            addresses.remember_move(
+                conn, item_id, item_url(current.kind, lang, current.slug,
+                                        current.section_key),
+                item_url(item.kind, lang, item.slug, item.section_key))
     if current is None or _content_of(item) != _content_of(current):
         # What translators translate changed: their versions become outdated.
         conn.execute("UPDATE item SET content_revision = revision WHERE id = ?",

@@ -137,6 +137,10 @@ def moved_item_url(conn, path: str) -> str | None:
     if item_id is None:
         return None
     item = content.items_by_id(conn, [item_id]).get(item_id)
-    if item is None or not item.is_published or item.url == path:
+    if item is None or not item.is_published:
         return None
-    return str(URL.build(path=item.url))
+    # Kinds read under every language prefix stay under the one asked for.
+    lang = path.split("/", 2)[1]
+    target = item.url if item.kind in content.NEWS_KINDS else content.item_url(
+        item.kind, lang, item.slug, item.section_key)
+    return None if target == path else str(URL.build(path=target))

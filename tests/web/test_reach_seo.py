@@ -242,3 +242,21 @@ async def test_editors_change_an_address_in_the_newsroom(client, conn, site, sig
     assert response.status == 303
     assert await redirect_of(client, old) == "/vi/tin-tuc/mo-rong-duong-tran-hung-dao"
     await get_page(client, "/vi/tin-tuc/mo-rong-duong-tran-hung-dao")
+
+
+async def test_a_renamed_document_keeps_its_old_address_under_every_language(
+        client, conn, site):
+    def rename(db):
+        item = content.get_item(db, site.ids["law"])
+        data = ItemInput(kind=item.kind, lang=item.lang, title=item.title,
+                         summary=item.summary, body=item.body, document={
+                             k: item.document[k] for k in ("number", "doc_type",
+                                                           "issuer", "issued_at")},
+                         slug="bo-luat-dan-su-2015")
+        return content.save_item(db, data, item_id=item.id)
+
+    old_slug = site.urls["law"].rsplit("/", 1)[1]
+    transaction(conn, rename)
+    for lang in ("vi", "en", "km"):
+        assert await redirect_of(client, f"/{lang}/documents/{old_slug}") == (
+            f"/{lang}/documents/bo-luat-dan-su-2015")
