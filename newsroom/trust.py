@@ -264,8 +264,9 @@ async def add_about(request: web.Request) -> web.StreamResponse:
 async def change_about(request: web.Request) -> web.StreamResponse:
     user = signed_in(request)
     require(user, "about.manage")
-    entry = await read(request, about.get_entry, _number(request))
+    entry_id = _number(request)
     async with posted_form(request) as form:
+        entry = await read(request, about.get_entry, entry_id)
         given = _given(form, entry.page)
     try:
         await write(request, about.update_entry, entry.id, given, user.id)
