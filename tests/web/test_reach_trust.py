@@ -171,6 +171,11 @@ async def test_snippets_widen_the_policy_for_exactly_what_is_configured(
         client, site, sign_in):
     assert (await client.get("/vi/")).headers["Content-Security-Policy"] == PUBLIC_CSP
     admin = await sign_in()
+    form = await admin.text("/admin/snippets")
+    for slot in ("monitoring", "trust_badge", "analytics"):
+        assert f'action="/admin/snippets/{slot}"' in form, slot
+    assert "<script>" not in form.split("</head>", 1)[1].replace(
+        '<script src="', "")  # labels are text, never markup
     response = await admin.post("/admin/snippets/monitoring", {
         "script_url": "https://emc.gov.vn/tracking/emc.js?site=angiang",
         "inline_code": "window.emcSite = 'angiang';",
