@@ -91,6 +91,7 @@ async def section(request: web.Request) -> web.Response:
         switch=same_page_switch(config, lang, path),
         area=key,
         feeds=feed_links(lang, key, name),
+        structured=[seo.breadcrumbs(config, lang, _("Home"), [(name, path)])],
     )
     return await render(request, "web/section.html", data, meta)
 

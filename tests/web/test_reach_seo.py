@@ -98,6 +98,9 @@ async def test_documents_procedures_services_and_home_have_their_types(client, s
     channel = structured(online)["GovernmentService"]["availableChannel"]
     assert channel["serviceUrl"].startswith("https://dichvucong.gov.vn/")
 
+    section = structured(await get_page(client, "/en/kinh-te/"))["BreadcrumbList"]
+    assert [s["name"] for s in section["itemListElement"]] == ["Home", "Economy"]
+
     for lang in ("vi", "en", "km"):
         home = await get_page(client, f"/{lang}/")
         data = structured(home)
