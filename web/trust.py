@@ -26,6 +26,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from yarl import URL
@@ -131,8 +132,6 @@ async def _erase_contacts(app: web.Application) -> None:
 
 def _old_contacts(conn: sqlite3.Connection, days: int) -> bool:
     # Reading first: a write would empty the page cache for nothing.
-    from datetime import UTC, datetime, timedelta
-
     cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return conn.execute("SELECT 1 FROM feedback WHERE created_at < ?"
                         " AND (name != '' OR email != '') LIMIT 1",
