@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gzip
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,18 @@ class Entry:
     body: bytes
     etag: str
     headers: dict[str, str]
+    # The body gzipped, made at the first request that accepts it and kept:
+    # phones on slow networks get a fifth of the bytes for no CPU per request.
+    gzipped: bytes | None = None
+
+    def compressed(self) -> bytes:
+        if self.gzipped is None:
+            self.gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self.gzipped
+
+
+# Below this the gzip header costs more than it saves.
+GZIP_MIN_BYTES = 1024
 
 
 class PageCache:
@@ -67,11 +80,16 @@ class PageCache:
 
 def _respond(request: web.Request, entry: Entry, max_age: int) -> web.Response:
     headers = dict(entry.headers)
-    headers["ETag"] = entry.etag
     headers["Cache-Control"] = f"public, max-age={max_age}"
-    if entry.status == 200 and request.headers.get("If-None-Match") == entry.etag:
+    headers["Vary"] = "Accept-Encoding"
+    body, etag = entry.body, entry.etag
+    if len(body) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("Accept-Encoding", ""):
+        body, etag = entry.compressed(), entry.etag[:-1] + '-gz"'
+        headers["Content-Encoding"] = "gzip"
+    headers["ETag"] = etag
+    if entry.status == 200 and request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
-    return web.Response(status=entry.status, body=entry.body, headers=headers)
+    return web.Response(status=entry.status, body=body, headers=headers)
 
 
 def _entry(response: web.StreamResponse, generation: int) -> Entry | None:

@@ -104,6 +104,15 @@ SETTINGS: list[Setting] = [
     Setting("content", "max_upload_mb", 10, "Largest image an editor may upload, in MB."),
     Setting("content", "max_pdf_mb", 20,
             "Largest PDF file an editor may upload to the media library, in MB."),
+    Setting("trust", "rating_limit", 30,
+            "Ratings one client address may send per hour; more are refused for a "
+            "while. Ratings are stored as counts only, never with the address."),
+    Setting("trust", "feedback_limit", 5,
+            "Feedback messages (and reference look-ups, counted apart) one client "
+            "address may send per hour."),
+    Setting("trust", "contact_days", 90,
+            "Days after which the optional name and e-mail address of a feedback "
+            "message are erased, whatever its state."),
     Setting("mail", "host", "",
             "SMTP server that carries the newsroom's notifications; empty sends no mail."),
     Setting("mail", "port", 587, "SMTP port: 587 for submission, 25 inside a trusted network."),

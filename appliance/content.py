@@ -20,6 +20,7 @@ from typing import Any
 
 from search.index import SearchDoc, index_document, remove_document
 
+from . import addresses
 from .audit import audit
 from .db import utcnow
 from .errors import ConflictError, NotFoundError, UserError
@@ -54,6 +55,8 @@ RESERVED_KEYS = frozenset({
     "documents", "procedures", "services", "search", "tags", "feed.xml", "atom.xml",
     "feed.json", "static", "media", "admin", "api", "s", "sitemap.xml", "robots.txt",
     "healthz", "sitemaps", "about", "contact", "sitemap",
+    # Reach and trust (web.trust, web.about).
+    "feedback", "questions", "rate", "thanks",
 })
 _SECTION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 DEFAULT_SECTION = "tin-tuc"
@@ -404,6 +407,34 @@ def published_addresses(conn: sqlite3.Connection, languages: list[str], first: i
     return [(row["id"], item_url(row["kind"], row["lang"], row["slug"],
                                  row["section_key"]), row["updated_at"])
             for row in rows]
+
+
+def lead_images(conn: sqlite3.Connection, item_ids: list[int]) -> dict[int, Media]:
+    """The lead images of some items, by item id (sitemap image entries)."""
+    if not item_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT id, lead_image_id FROM item WHERE lead_image_id IS NOT NULL"
+        f" AND id IN ({','.join('?' * len(item_ids))})", item_ids).fetchall()
+    media = get_media_many(conn, {row[1] for row in rows})
+    return {row[0]: media[row[1]] for row in rows if row[1] in media}
+
+
+def recent_news(conn: sqlite3.Connection, languages: list[str], since: str,
+                limit: int = 1000) -> list[tuple[str, str, str, str]]:
+    """(address, title, lang, published_at) of news published since a time,
+    newest first: the news sitemap."""
+    marks = ",".join("?" * len(languages))
+    kinds = ",".join("?" * len(NEWS_KINDS))
+    rows = conn.execute(
+        "SELECT item.kind, item.lang, item.slug, section.key AS section_key, item.title,"
+        " item.published_at FROM item LEFT JOIN section ON section.id = item.section_id"
+        f" WHERE item.status = 'published' AND item.lang IN ({marks})"
+        f" AND item.kind IN ({kinds}) AND item.published_at >= ?"
+        " ORDER BY item.published_at DESC LIMIT ?",
+        [*languages, *NEWS_KINDS, since, limit])
+    return [(item_url(row["kind"], row["lang"], row["slug"], row["section_key"]),
+             row["title"], row["lang"], row["published_at"]) for row in rows]
 
 
 def translation_addresses(conn: sqlite3.Connection, languages: list[str], first: int,
@@ -900,6 +931,16 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
     _set_tags(conn, item_id, data.lang, data.tags)
     _save_kind_fields(conn, item_id, data)
     item = get_item(conn, item_id)
+    if current is not None and addresses.short_code(conn, item_id) is not None:
+        # Once published, an address has been shared: the old one redirects.
+        # Documents, procedures and services are read under every language's
+        # prefix, so each of those old addresses is kept.
+        prefixes = [item.lang] if item.kind in NEWS_KINDS else LANGUAGES
+        for lang in prefixes:
+            addresses.remember_move(
+                conn, item_id, item_url(current.kind, lang, current.slug,
+                                        current.section_key),
+                item_url(item.kind, lang, item.slug, item.section_key))
     if current is None or _content_of(item) != _content_of(current):
         # What translators translate changed: their versions become outdated.
         conn.execute("UPDATE item SET content_revision = revision WHERE id = ?",
@@ -1126,6 +1167,7 @@ def _search_doc(item: Item) -> SearchDoc:
 def _sync_index(conn: sqlite3.Connection, item: Item) -> None:
     if item.is_published:
         index_document(conn, _search_doc(item))
+        addresses.ensure_short_link(conn, item.id)
     else:
         remove_document(conn, f"item:{item.id}")
 

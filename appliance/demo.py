@@ -91,6 +91,38 @@ def _add_newsroom(conn: sqlite3.Connection, password: str) -> None:
         save_item(conn, data, user_id=ids[author], status=status)
 
 
+# The structure of a provincial People's Committee, for the sample's
+# organisation chart; no person is named.
+SAMPLE_UNITS = (
+    ("Ủy ban nhân dân tỉnh", "", "Cơ quan hành chính nhà nước ở địa phương."),
+    ("Văn phòng Ủy ban nhân dân tỉnh", "Ủy ban nhân dân tỉnh",
+     "Tham mưu, tổng hợp; quản lý Cổng thông tin điện tử tỉnh."),
+    ("Sở Nội vụ", "Ủy ban nhân dân tỉnh", "Tổ chức bộ máy, công chức, viên chức."),
+    ("Sở Tài chính", "Ủy ban nhân dân tỉnh", "Tài chính, ngân sách, đầu tư."),
+    ("Sở Khoa học và Công nghệ", "Ủy ban nhân dân tỉnh",
+     "Khoa học, công nghệ, chuyển đổi số."),
+)
+
+
+def add_portal_pages(conn: sqlite3.Connection, base_url: str) -> None:
+    """Sample entries for the pages the law expects: the organisation chart,
+    the portal's contact point and its official channels."""
+    from . import about
+
+    for name, parent, functions in SAMPLE_UNITS:
+        about.add_entry(conn, "organisation", "vi", {
+            "name": name, "parent": parent, "functions": functions}, None)
+    about.add_entry(conn, "contacts", "vi", {
+        "name": "Ban biên tập Cổng thông tin điện tử tỉnh",
+        "purpose": "Tin bài, góp ý về nội dung của Cổng",
+        "phone": "0297 3862 000", "email": "congthongtin@angiang.gov.vn",
+        "hours": "Thứ Hai đến thứ Sáu, 7 giờ đến 17 giờ"}, None)
+    for lang, name in (("vi", "Cổng thông tin điện tử tỉnh"), ("en", "Provincial portal"),
+                       ("km", "វិបផតថលខេត្ត")):
+        about.add_entry(conn, "channels", lang, {
+            "name": name, "kind": "website", "url": base_url + f"/{lang}/"}, None)
+
+
 def run_demo(port: int = 8080, host: str = "localhost", data: str | None = None) -> None:
     if data:
         data_dir = Path(data).expanduser().resolve()
@@ -112,6 +144,7 @@ def run_demo(port: int = 8080, host: str = "localhost", data: str | None = None)
         try:
             load_sample(conn, cfg.media_dir)
             transaction(conn, _add_newsroom, password)
+            transaction(conn, add_portal_pages, base_url)
         finally:
             conn.close()
     cfg = config_mod.load(data_dir)

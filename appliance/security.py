@@ -25,6 +25,17 @@ PUBLIC_CSP = (
 # The rich-text editor sets inline styles while editing; only staff pages allow it.
 ADMIN_CSP = PUBLIC_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
+
+class PublicPolicy:
+    """The public pages' policy now: PUBLIC_CSP widened for exactly the
+    outside snippets an administrator turned on (appliance.slots)."""
+
+    def __init__(self) -> None:
+        self.csp = PUBLIC_CSP
+
+
+PUBLIC_POLICY = web.AppKey("public_policy", PublicPolicy)
+
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -42,7 +53,9 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 def apply_headers(request: web.Request, headers) -> None:
     is_admin = request.path.startswith("/admin")
-    headers.setdefault("Content-Security-Policy", ADMIN_CSP if is_admin else PUBLIC_CSP)
+    policy = request.config_dict.get(PUBLIC_POLICY)
+    public = policy.csp if policy is not None else PUBLIC_CSP
+    headers.setdefault("Content-Security-Policy", ADMIN_CSP if is_admin else public)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -24,6 +24,9 @@ def setup(app: web.Application) -> None:
     router.add_get("/sitemap.xml", sitemap.sitemap_index, name="feeds.sitemap")
     router.add_get("/sitemaps/{number:[0-9]+}.xml", sitemap.sitemap_part,
                    name="feeds.sitemap_part")
+    router.add_get("/sitemaps/news.xml", sitemap.news_sitemap, name="feeds.sitemap_news")
+    router.add_get("/sitemaps/{lang:[a-z]{2}}/{number:[0-9]+}.xml", sitemap.sitemap_part,
+                   name="feeds.sitemap_language")
     router.add_get("/api/v1/search", api.search, name="feeds.api_search")
     router.add_get("/api/v1/openapi.json", openapi.openapi, name="feeds.api_openapi")
     router.add_get("/{lang}/feed.xml", syndication.rss, name="feeds.rss")

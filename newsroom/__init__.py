@@ -22,6 +22,10 @@ page but the login needs an enabled staff account) and its interface language
     ...      /admin/redirects... see newsroom.redirects
     ...      /admin/menus...     see newsroom.menus
     ...      /admin/home...      home-page blocks, see newsroom.homepage
+    ...      /admin/ratings, /feedback..., /downtime..., /snippets..., /about...
+                                 ratings, feedback, downtime notices, outside
+                                 snippets and the pages the law expects,
+                                 see newsroom.trust
     GET      /admin/static/...   the newsroom's stylesheet, script and editor
     ...      /api/v1/admin/...   the same actions as JSON for token holders,
                                  see newsroom.api
@@ -41,6 +45,7 @@ from . import mailer, notes, notify
 from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
+from . import trust
 from . import api
 
 PREFIX = "/admin"
@@ -108,6 +113,7 @@ def newsroom_app() -> web.Application:
     router.add_post("/sections/{key}/move", sections.move_section)
 
     _add_site_tools(router)
+    trust.add_routes(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")

@@ -46,6 +46,7 @@ class ArticleForm:
     body: str = ""
     section_key: str = ""
     tags: str = ""
+    slug: str = ""  # the address's last part; changing it keeps the old one working
     byline: str = ""
     featured: bool = False
     published_at: str = ""  # local time as typed, YYYY-MM-DDTHH:MM
@@ -67,6 +68,7 @@ class ArticleForm:
             body=item.body,
             section_key=item.section_key or "",
             tags=", ".join(tag.name for tag in item.tags),
+            slug=item.slug,
             byline=item.byline,
             featured=item.featured,
             published_at=local_input(item.published_at),
@@ -99,6 +101,7 @@ class ArticleForm:
             body=text("body"),
             section_key=text("section"),
             tags=text("tags"),
+            slug=text("slug").strip() if current else "",
             byline=text("byline"),
             featured=text("featured") == "1",
             published_at=text("published_at").strip(),
@@ -176,6 +179,10 @@ class ArticleForm:
             byline=self.byline,
             extra=extra,
             lead_image_id=as_id(self.lead_image),
+            # Only a changed address counts: an untouched field leaves a
+            # draft's address following its title.
+            slug=self.slug if current and self.slug and self.slug != current.slug
+            else None,
         )
 
 

@@ -140,6 +140,11 @@ RULES: dict[str, Rule] = {
     "review_link.manage": _editor,
     "translation.view": _newsroom_staff,
     "item.list.all": _newsroom_staff,
+    "rating.view": _editor,
+    "feedback.manage": _editor,
+    "about.manage": _site_editor,
+    "downtime.manage": _admin,
+    "slots.manage": _admin,
 }
 
 REASONS = {
@@ -186,6 +191,14 @@ REASONS = {
         "Contributors see their own items only; the translation status of the "
         "whole site is for the newsroom's staff."
     ),
+    "rating.view": N_("Only editors may read the citizens' ratings."),
+    "feedback.manage": N_("Only editors may answer the public's messages."),
+    "about.manage": N_(
+        "Only editors who work for the whole site, not for some sections, may "
+        "change the portal's own pages."
+    ),
+    "downtime.manage": N_("Only administrators may announce planned downtime."),
+    "slots.manage": N_("Only administrators may add outside snippets to the site."),
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),

@@ -22,7 +22,7 @@ from appliance import config as config_mod
 from appliance import content
 from appliance.app import create_app
 from appliance.db import open_sync, transaction
-from appliance.demo import _add_newsroom, load_sample
+from appliance.demo import _add_newsroom, add_portal_pages, load_sample
 from appliance.site import create_site
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,6 +49,11 @@ SCREENS = [
     ("profile", "editor", "/admin/profile", None),
     ("redirects", "admin", "/admin/redirects", None),
     ("menus", "chief", "/admin/menus", None),
+    ("ratings", "editor", "/admin/ratings", None),
+    ("feedback", "editor", "/admin/feedback/{feedback}", None),
+    ("downtime", "admin", "/admin/downtime", None),
+    ("snippets", "admin", "/admin/snippets", None),
+    ("about-pages", "editor", "/admin/about?page=organisation&lang=vi", None),
 ]
 
 
@@ -67,7 +72,8 @@ def _build_site(folder: Path, port: int) -> tuple[config_mod.Config, dict[str, i
     try:
         load_sample(conn, config.media_dir)
         transaction(conn, _add_newsroom, PASSWORD)
-        ids = _stories(conn)
+        transaction(conn, add_portal_pages, config.base_url)
+        ids = _stories(conn) | transaction(conn, _trust_samples)
     finally:
         conn.close()
     return config, ids
@@ -92,6 +98,26 @@ def _stories(conn) -> dict[str, int]:
     transaction(conn, lambda c: content.set_status(c, approved, "scheduled",
                                                    publish_at=soon))
     return {"awaiting": awaiting, "published": published}
+
+
+def _trust_samples(conn) -> dict[str, int]:
+    """A question from the public and a week of ratings, for their screens."""
+    from collections import Counter
+    from datetime import date
+
+    from appliance import feedback, ratings
+
+    message = feedback.submit(conn, feedback.Submission(
+        "vi", "question", "Cho hỏi lịch tiếp công dân của Ủy ban nhân dân tỉnh "
+        "trong tháng này?", page="/vi/"))
+    tally = Counter()
+    for days in range(7):
+        day = (date.today() - timedelta(days=days)).isoformat()
+        for score, n in ((5, 9 - days), (4, 6), (3, 2), (2, 1)):
+            tally[(day, "portal", "vi", score)] += n
+        tally[(day, "/vi/procedures/", "vi", 4)] += 3
+    ratings.add_counts(conn, tally)
+    return {"feedback": message.id}
 
 
 async def _sign_in(browser, base: str, username: str):

@@ -18,6 +18,7 @@ from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
 
+from . import seo, sharing
 from .pages import Meta, Pagination, describe, page_number, render, same_page_switch
 
 FILTERS = ("type", "issuer", "year")
@@ -159,5 +160,14 @@ async def document(request: web.Request) -> web.Response:
         switch=shown_switch(config, lang, request.path, item, translations),
         og_type="article",
         area="documents",
+        published=item.published_at,
+        modified=item.updated_at,
+        rating_target=request.path,
+        structured=[
+            seo.legislation(config, item),
+            seo.breadcrumbs(config, lang, _("Home"), [
+                (_("Documents"), f"/{lang}/documents/"), (item.title, request.path)]),
+        ],
     )
+    data |= await request.app[DB].read(sharing.sharing_context, config, item)
     return await render(request, "web/document.html", data, meta)

@@ -13,6 +13,7 @@ from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
 
+from . import seo
 from .pages import Meta, render, section_label
 from .services import shown_language
 
@@ -114,5 +115,6 @@ async def home(request: web.Request) -> web.Response:
         alternates={code: f"/{code}/" for code in config.languages},
         switch={code: f"/{code}/" for code in config.languages},
         area="home",
+        structured=seo.home(config, lang),
     )
     return await render(request, "web/home.html", data, meta)

@@ -14,6 +14,8 @@ from appliance.i18n import LANGUAGES
 from appliance.i18n import gettext as _
 from feeds import feed_links
 
+from . import related as related_items
+from . import seo, sharing
 from .pages import (
     Meta,
     Pagination,
@@ -89,6 +91,7 @@ async def section(request: web.Request) -> web.Response:
         switch=same_page_switch(config, lang, path),
         area=key,
         feeds=feed_links(lang, key, name),
+        structured=[seo.breadcrumbs(config, lang, _("Home"), [(name, path)])],
     )
     return await render(request, "web/section.html", data, meta)
 
@@ -158,17 +161,7 @@ def _article_page(
 def article_context(conn: sqlite3.Connection, item: content.Item) -> dict[str, Any]:
     """What the article template shows besides the frame; the newsroom's
     preview renders unpublished items through this too."""
-    lang = item.lang
-    related = []
-    if item.section_id is not None:
-        related = content.list_items(
-            conn,
-            lang=lang,
-            section_id=item.section_id,
-            exclude_ids=[item.id],
-            limit=RELATED,
-            with_images=False,
-        )
+    related = related_items.related_to(conn, item, RELATED)
     section = content.get_section(conn, item.section_key) if item.section_key else None
     # Imported news often repeats its lead as the whole body: show it once.
     lead_repeated = " ".join(item.text.split()).startswith(
@@ -178,6 +171,8 @@ def article_context(conn: sqlite3.Connection, item: content.Item) -> dict[str, A
         "item": item,
         "section": section,
         "related": related,
+        "same_section": bool(related) and all(
+            other.section_id == item.section_id for other in related),
         "show_summary": bool(item.summary) and not lead_repeated,
         "translations": content.translations_of(conn, item),
         "variants": media_store.variants_for(conn, [item.lead_image_id]),
@@ -214,5 +209,21 @@ async def article(request: web.Request) -> web.Response:
         og_type="article",
         area=item.section_key or "",
         image=item.lead_image.url if item.lead_image else None,
+        image_alt=item.lead_image.alt if item.lead_image else "",
+        published=item.published_at,
+        modified=item.updated_at,
+        rating_target=request.path,
+        structured=[seo.article(config, item),
+                    seo.breadcrumbs(config, lang, _("Home"), _article_trail(data))],
     )
+    data |= await request.app[DB].read(sharing.sharing_context, config, item)
     return await render(request, "web/article.html", data, meta)
+
+
+def _article_trail(data: dict[str, Any]) -> list[tuple[str, str]]:
+    item, section = data["item"], data["section"]
+    trail = []
+    if section is not None:
+        name, _lang = section_label(section, item.lang)
+        trail.append((name, f"/{item.lang}/{section.key}/"))
+    return trail + [(item.title, item.url)]

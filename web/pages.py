@@ -57,6 +57,12 @@ class Meta:
     feeds: list[dict[str, str]] = field(default_factory=list)
     # Why a switcher link leads elsewhere than this page, by language.
     switch_notes: dict[str, str] = field(default_factory=dict)
+    # schema.org JSON-LD blocks (web.seo), each put in its own data block.
+    structured: list[dict[str, Any]] = field(default_factory=list)
+    image_alt: str = ""
+    rating_target: str = ""  # the page a rating is for; "" rates the portal
+    published: str | None = None  # article:published_time
+    modified: str | None = None
 
 
 def setup_templates(app: web.Application) -> None:
@@ -68,6 +74,7 @@ def setup_templates(app: web.Application) -> None:
         step_parts=step_parts,
         local_url=local_url,
         section_label=section_label,
+        ld_json=_ld_json,
     )
     env.globals.update(
         labels=labels,
@@ -75,6 +82,12 @@ def setup_templates(app: web.Application) -> None:
         feed_links=feed_links,
         search_max_chars=MAX_QUERY_CHARS,
     )
+
+
+def _ld_json(data: dict[str, Any]) -> str:
+    from .seo import ld_json  # seo builds on this module
+
+    return ld_json(data)
 
 
 # -- addresses ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from appliance.i18n import gettext as _
 from appliance.text import number_key
 
 from .documents import find_shown, shown_switch
+from . import seo, sharing
 from .pages import Meta, Pagination, describe, page_number, render, same_page_switch
 
 FILTERS = ("field", "level")
@@ -109,5 +110,12 @@ async def procedure(request: web.Request) -> web.Response:
         switch=shown_switch(config, lang, request.path, item, translations),
         og_type="article",
         area="procedures",
+        rating_target=request.path,
+        structured=[
+            seo.government_service(config, item, lang),
+            seo.breadcrumbs(config, lang, _("Home"), [
+                (_("Procedures"), f"/{lang}/procedures/"), (item.title, request.path)]),
+        ],
     )
+    data |= await request.app[DB].read(sharing.sharing_context, config, item)
     return await render(request, "web/procedure.html", data, meta)

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from yarl import URL
 
-from appliance import navigation
+from appliance import addresses, content, navigation
 from appliance.app import DB
 from appliance.db import Database, utcnow
 from appliance.errors import NotFoundError
@@ -100,8 +100,11 @@ async def old_addresses(request: web.Request, handler) -> web.StreamResponse:
 
 
 async def _redirect_for(request: web.Request) -> str | None:
-    if request.method not in ("GET", "HEAD") or navigation.is_own_address(request.path):
+    if request.method not in ("GET", "HEAD"):
         return None
+    if navigation.is_own_address(request.path):
+        # An item's address before an editor changed its slug or section.
+        return await request.config_dict[DB].read(moved_item_url, request.path)
     known = request.app[OLD_ADDRESSES]
     found = await known.lookup(request.path, request.query_string)
     if found is None:
@@ -126,3 +129,18 @@ async def _write_hits_now_and_then(known: OldAddresses) -> None:
     while True:
         await asyncio.sleep(HIT_FLUSH_SECONDS)
         await known.save_hits()
+
+
+def moved_item_url(conn, path: str) -> str | None:
+    """Where a published item that once had this address lives now."""
+    item_id = addresses.item_at_old_address(conn, path)
+    if item_id is None:
+        return None
+    item = content.items_by_id(conn, [item_id]).get(item_id)
+    if item is None or not item.is_published:
+        return None
+    # Kinds read under every language prefix stay under the one asked for.
+    lang = path.split("/", 2)[1]
+    target = item.url if item.kind in content.NEWS_KINDS else content.item_url(
+        item.kind, lang, item.slug, item.section_key)
+    return None if target == path else str(URL.build(path=target))

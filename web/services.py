@@ -14,6 +14,7 @@ from appliance.cache import cached
 from appliance.i18n import gettext as _
 
 from .documents import find_shown, shown_switch
+from . import seo, sharing
 from .pages import Meta, Pagination, describe, page_number, render, same_page_switch
 
 KINDS = ("public_service",)
@@ -114,5 +115,12 @@ async def service(request: web.Request) -> web.Response:
         else {},
         switch=shown_switch(config, lang, request.path, item, translations),
         area="services",
+        rating_target=request.path,
+        structured=[
+            seo.government_service(config, item, lang, item.extra.get("link") or None),
+            seo.breadcrumbs(config, lang, _("Home"), [
+                (_("Online services"), f"/{lang}/services/"), (item.title, request.path)]),
+        ],
     )
+    data |= await request.app[DB].read(sharing.sharing_context, config, item)
     return await render(request, "web/service.html", data, meta)

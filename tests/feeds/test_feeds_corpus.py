@@ -12,7 +12,7 @@ from lxml import etree
 
 from appliance import config as config_mod
 from appliance.app import create_app
-from feeds.sitemap import URLS_PER_PART
+from feeds.sitemap import OWN_PAGES, URLS_PER_PART
 
 pytestmark = pytest.mark.corpus
 
@@ -76,11 +76,17 @@ async def test_sitemap_has_enough_parts_for_every_item(corpus_client, corpus_db)
     published = corpus_db.execute(
         "SELECT count(*) FROM item WHERE status = 'published'").fetchone()[0]
     sections = corpus_db.execute("SELECT count(*) FROM section").fetchone()[0]
-    listing = 3 * (1 + sections + 3)
+    per_language = 1 + sections + 3 + len(OWN_PAGES)
+    by_language = dict(corpus_db.execute(
+        "SELECT lang, count(*) FROM item WHERE status = 'published' GROUP BY lang"))
+    listing = 3 * per_language
     response = await corpus_client.get("/sitemap.xml")
     index = etree.fromstring(await response.read())
     parts = index.xpath("s:sitemap/s:loc/text()", namespaces=NS)
-    assert len(parts) == math.ceil((published + listing) / URLS_PER_PART)
+    assert parts[-1].endswith("/sitemaps/news.xml")
+    parts = parts[:-1]
+    assert len(parts) == sum(math.ceil((by_language.get(lang, 0) + per_language)
+                                       / URLS_PER_PART) for lang in ("vi", "en", "km"))
 
     urls = []
     for part in parts:

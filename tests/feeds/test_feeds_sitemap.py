@@ -10,7 +10,7 @@ from lxml import etree
 
 from appliance.app import DB
 from appliance.content import ItemInput, save_item
-from feeds.sitemap import URLS_PER_PART
+from feeds.sitemap import OWN_PAGES, URLS_PER_PART
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
       "x": "http://www.w3.org/1999/xhtml"}
@@ -30,6 +30,8 @@ async def sitemap_urls(client) -> dict[str, etree._Element]:
     assert index.tag == "{{{}}}sitemapindex".format(NS["s"])
     urls: dict[str, etree._Element] = {}
     for loc in index.xpath("s:sitemap/s:loc/text()", namespaces=NS):
+        if loc.endswith("/sitemaps/news.xml"):
+            continue  # the news sitemap repeats recent stories on purpose
         part = await fetch_xml(client, local(loc))
         assert part.tag == "{{{}}}urlset".format(NS["s"])
         entries = part.xpath("s:url", namespaces=NS)
@@ -54,9 +56,9 @@ async def test_sitemap_lists_every_published_item_and_the_listings(client, news)
     assert not any(news["draft"].slug in url for url in urls)
     for lang in ("vi", "en", "km"):
         for path in ("/", "/tin-tuc/", "/thong-bao/", "/documents/", "/procedures/",
-                     "/services/"):
+                     "/services/", *(f"/{page}" for page in OWN_PAGES)):
             assert f"{BASE}/{lang}{path}" in urls
-    assert len(urls) == len(published) + 3 * 6
+    assert len(urls) == len(published) + 3 * (6 + len(OWN_PAGES))
 
 
 async def test_item_urls_carry_their_last_change(client, news):
@@ -99,15 +101,21 @@ async def test_a_large_site_is_split_into_parts(client):
     await client.app[DB].write(many, count)
     index = await fetch_xml(client, "/sitemap.xml")
     locs = index.xpath("s:sitemap/s:loc/text()", namespaces=NS)
-    listing = 3 * 4  # home, documents, procedures, services in three languages
-    assert len(locs) == math.ceil((count + listing) / URLS_PER_PART) == 2
-    assert locs == [f"{BASE}/sitemaps/1.xml", f"{BASE}/sitemaps/2.xml"]
+    # Home, documents, procedures, services and the portal's own pages, in
+    # each language; all the items are Vietnamese.
+    listing = 4 + len(OWN_PAGES)
+    assert len(locs) == math.ceil((count + listing) / URLS_PER_PART) + 2 + 1 == 5
+    assert locs == [f"{BASE}/sitemaps/vi/1.xml", f"{BASE}/sitemaps/vi/2.xml",
+                    f"{BASE}/sitemaps/en/1.xml", f"{BASE}/sitemaps/km/1.xml",
+                    f"{BASE}/sitemaps/news.xml"]
     urls = await sitemap_urls(client)
-    assert len(urls) == count + listing
+    assert len(urls) == count + 3 * listing
 
 
 @pytest.mark.parametrize("path", ["/sitemaps/0.xml", "/sitemaps/2.xml",
-                                  "/sitemaps/99999999999999999999.xml"])
+                                  "/sitemaps/99999999999999999999.xml",
+                                  "/sitemaps/vi/2.xml", "/sitemaps/vi/0.xml",
+                                  "/sitemaps/fr/1.xml"])
 async def test_parts_past_the_end_are_not_found(client, news, path):
     response = await client.get(path)
     assert response.status == 404
@@ -138,4 +146,5 @@ async def test_robots_and_sitemap_follow_the_configured_address(client, config, 
     assert "Sitemap: https://angiang.gov.vn/sitemap.xml" in await robots.text()
     index = await fetch_xml(client, "/sitemap.xml")
     assert index.xpath("s:sitemap/s:loc/text()", namespaces=NS) == [
-        "https://angiang.gov.vn/sitemaps/1.xml"]
+        f"https://angiang.gov.vn/sitemaps/{lang}/1.xml" for lang in ("vi", "en", "km")
+    ] + ["https://angiang.gov.vn/sitemaps/news.xml"]

@@ -4,6 +4,10 @@
   var root = document.documentElement;
   root.classList.remove("no-js");
   root.classList.add("js");
+  try {
+    var saved = window.localStorage.getItem("text-size");
+    if (saved === "small" || saved === "large") { root.dataset.textSize = saved; }
+  } catch (e) { /* storage may be refused */ }
 
   document.addEventListener("DOMContentLoaded", function () {
     // Phones: the main menu folds behind a button.
@@ -16,6 +20,41 @@
         toggle.setAttribute("aria-expanded", String(!open));
       });
     }
+
+    // Text size: remembered in this browser only (no cookie).
+    var sizes = document.querySelector("[data-text-size]");
+    if (sizes) {
+      sizes.hidden = false;
+      var show = function (size) {
+        sizes.querySelectorAll("button").forEach(function (button) {
+          button.setAttribute("aria-pressed", String(button.dataset.size === size));
+        });
+      };
+      show(root.dataset.textSize || "normal");
+      sizes.addEventListener("click", function (event) {
+        var button = event.target.closest("button[data-size]");
+        if (!button) { return; }
+        var size = button.dataset.size;
+        if (size === "normal") { delete root.dataset.textSize; } else { root.dataset.textSize = size; }
+        try { window.localStorage.setItem("text-size", size); } catch (e) { /* private mode */ }
+        show(size);
+      });
+    }
+
+    // Copy the short link; the field stays selectable without a script.
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var field = document.querySelector(button.dataset.copy);
+      var status = button.closest(".short-link").querySelector(".copy-status");
+      if (!field || !navigator.clipboard) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          status.textContent = button.dataset.copied;
+        }, function () {
+          field.select();
+        });
+      });
+    });
 
     // Print buttons (print styles apply either way).
     document.querySelectorAll("[data-print]").forEach(function (button) {
