@@ -315,6 +315,9 @@ class SftpDestination:
         if isinstance(exc, asyncssh.PermissionDenied):
             return DestinationError(f"the SFTP server {where} refused the key in "
                                     "backup.sftp_key")
+        if isinstance(exc, (asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection)):
+            return DestinationError(f"the connection to the SFTP server {where} was "
+                                    f"lost while {doing}")
         if isinstance(exc, asyncssh.SFTPError):
             reason = exc.reason or "failure"
             if isinstance(exc, asyncssh.SFTPFailure) and doing == "writing":
@@ -322,6 +325,9 @@ class SftpDestination:
                     f"the SFTP server {where} refused a write ({reason}): its disk "
                     "may be full")
             return DestinationError(f"the SFTP server {where} refused {doing}: {reason}")
+        if isinstance(exc, OSError) and doing == "connecting":
+            return DestinationError(f"cannot reach the SFTP server {where}: "
+                                    f"{exc.strerror or exc}")
         if isinstance(exc, (asyncssh.Error, ConnectionError, EOFError,
                             asyncssh.misc.ChannelOpenError)):
             return DestinationError(f"the connection to the SFTP server {where} was "
@@ -527,6 +533,7 @@ def open_destination(config: Config) -> DirectoryDestination | SftpDestination:
     if not value:
         raise UserError("no backup destination: set backup.destination in portal.toml")
     if value.startswith("sftp://"):
+        address = parse_sftp(value)
         key = str(config["backup.sftp_key"]).strip()
         host_key = str(config["backup.sftp_host_key"]).strip()
         if not key:
@@ -535,7 +542,7 @@ def open_destination(config: Config) -> DirectoryDestination | SftpDestination:
         if not host_key:
             raise UserError("backup.sftp_host_key is empty: pin the server's host key "
                             "(ssh-keyscan -t ed25519 HOST prints it)")
-        return SftpDestination(parse_sftp(value), config.data_dir / key, host_key)
+        return SftpDestination(address, config.data_dir / key, host_key)
     if "://" in value:
         raise UserError(f"backup.destination {value!r}: use a folder or sftp://")
     return DirectoryDestination(config.data_dir / Path(value).expanduser())

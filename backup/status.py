@@ -105,12 +105,17 @@ class BackupStatus:
     test_restore_reason: str | None
     warning: str | None
     restored_from: str | None
+    last_run_ok: bool | None = None  # the latest attempt's outcome
 
     @property
     def failing(self) -> bool:
         """The latest attempt failed (a retry may still come)."""
-        return self.last_failure_at is not None and (
-            self.last_success_at is None or self.last_failure_at > self.last_success_at)
+        return self.last_run_ok is False
+
+    @property
+    def stale(self) -> bool:
+        """The newest archive is older than a night and its retries."""
+        return self.newest_archive_age is not None and self.newest_archive_age > STALE_AFTER
 
     @property
     def problem(self) -> str | None:
@@ -124,7 +129,8 @@ class BackupStatus:
             return f"the last test restore failed: {self.test_restore_reason}"
         if self.last_success_at is None:
             return "no backup has been made yet"
-        if self.newest_archive_age is not None and self.newest_archive_age > STALE_AFTER:
+        if self.stale:
+            assert self.newest_archive_age is not None
             hours = int(self.newest_archive_age.total_seconds() // 3600)
             return f"the newest archive is {hours} hours old"
         return None
@@ -144,6 +150,7 @@ def backup_status(config: Config, now: datetime | None = None) -> BackupStatus:
     failure = state.get("last_failure") or {}
     test = state.get("last_test_restore") or {}
     restored = state.get("restored_from") or {}
+    runs = state.get("runs") or []
     destination = str(config["backup.destination"]).strip()
     try:
         label = describe(config) if destination else None
@@ -166,4 +173,5 @@ def backup_status(config: Config, now: datetime | None = None) -> BackupStatus:
         test_restore_reason=test.get("reason"),
         warning=state.get("warning"),
         restored_from=restored.get("archive"),
+        last_run_ok=runs[0].get("ok") if runs and isinstance(runs[0], dict) else None,
     )

@@ -100,3 +100,11 @@ def age_at_a_terminal(argv: list[str], passphrase: str,
 def tool(*argv: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(list(argv), capture_output=True, timeout=120, check=True,
                           **kwargs)
+
+
+def fill(folder: Path, leave: int) -> Path:
+    """Fill the file system that holds `folder` but `leave` bytes."""
+    filler = folder / "filler.bin"
+    info = os.statvfs(folder)
+    filler.write_bytes(b"\0" * max(0, info.f_bavail * info.f_frsize - leave))
+    return filler
