@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from datetime import time
 
 from aiohttp import web
@@ -59,7 +60,15 @@ async def nightly(app: web.Application) -> None:
 
     from .run import run_backup
 
-    await asyncio.to_thread(run_backup, app[CONFIG])
+    # The run goes on in its thread if this task is cancelled; the flag makes
+    # it stop at the next file, so shutting the server down does not wait for
+    # a whole backup (the next run removes the unfinished upload).
+    stopping = threading.Event()
+    try:
+        await asyncio.to_thread(run_backup, app[CONFIG], stop=stopping.is_set)
+    except asyncio.CancelledError:
+        stopping.set()
+        raise
 
 
 def setup(app: web.Application) -> None:

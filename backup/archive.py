@@ -217,9 +217,14 @@ def compress_threads() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def write_archive(snap: Snapshot, sink: Any, recipient: age.Recipient,
-                  info: dict) -> Written:
-    """Stream the snapshot into `sink` as an archive."""
+class Stopped(UserError):
+    """The run was asked to stop (the server is shutting down)."""
+
+
+def write_archive(snap: Snapshot, sink: Any, recipient: age.Recipient, info: dict,
+                  stop: Callable[[], bool] = lambda: False) -> Written:
+    """Stream the snapshot into `sink` as an archive; `stop()` is asked
+    between files."""
     encryptor, file_key = age.Encryptor.to(sink, recipient)
     compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=compress_threads())
     manifest_path = snap.work / "manifest.jsonl"
@@ -233,6 +238,8 @@ def write_archive(snap: Snapshot, sink: Any, recipient: age.Recipient,
                    .encode("utf-8"), snap.taken_at)
         members = [(DATABASE_FILE, snap.database)]
         for rel, path in _members(snap, members):
+            if stop():
+                raise Stopped("stopped: the server is shutting down")
             with open(path, "rb") as raw:
                 size = os.fstat(raw.fileno()).st_size
                 reader = _Hashing(raw)

@@ -13,6 +13,7 @@ import logging
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,13 +77,15 @@ def recipient_of(config: Config) -> age.Recipient:
     return age.Recipient.parse(value)
 
 
-def run_backup(config: Config, now: datetime | None = None) -> BackupResult:
-    """Make, ship and check one archive; then prune old ones."""
+def run_backup(config: Config, now: datetime | None = None,
+               stop: Callable[[], bool] = lambda: False) -> BackupResult:
+    """Make, ship and check one archive; then prune old ones. `stop()` may
+    cut the run short (the server's shutdown), which then counts as failed."""
     with locked(config.data_dir):
         started = time.perf_counter()
         at = now or datetime.now(UTC)
         try:
-            result = _run(config, at, started)
+            result = _run(config, at, started, stop)
         except Exception as exc:
             # Recorded here; reported by the caller (the command prints it, the
             # scheduler logs it with when it will try again). A fault that is
@@ -110,7 +113,8 @@ def _reason(exc: Exception) -> str:
     return f"internal error ({type(exc).__name__}: {exc})"
 
 
-def _run(config: Config, at: datetime, started: float) -> BackupResult:
+def _run(config: Config, at: datetime, started: float,
+         stop: Callable[[], bool]) -> BackupResult:
     recipient = recipient_of(config)
     prefix = str(config["backup.prefix"])
     destination = open_destination(config)
@@ -126,7 +130,7 @@ def _run(config: Config, at: datetime, started: float) -> BackupResult:
         upload = destination.upload(name)
         sink = HashingSink(upload)
         try:
-            written = write_archive(snap, sink, recipient, info)
+            written = write_archive(snap, sink, recipient, info, stop)
             destination.put_file(manifest_name(name), sidecar(
                 name, sink.size, sink.sha.hexdigest(), recipient, info, written))
             upload.commit(name)

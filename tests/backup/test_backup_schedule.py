@@ -181,3 +181,38 @@ def test_leftovers_of_a_dead_upload_are_cleared_by_the_next_run(backed, nas, cap
     assert code == 0, err
     names = {path.name for path in nas.iterdir()}
     assert stale not in names and orphan not in names and len(names) == 2
+
+
+async def test_the_server_runs_the_nightly_backup_and_retries_it(aiohttp_client, data_dir,
+                                                                 keys, tmp_path):
+    import backup
+    from backup import backup_status
+
+    nas = tmp_path / "late-nas"  # not mounted yet when the night comes
+    config = configure(data_dir, destination=str(nas), recipient=str(keys.recipient))
+    app = create_app(config)
+    soon = (datetime.now(LOCAL) + timedelta(seconds=1.2)).time().replace(microsecond=0)
+    app[SCHEDULER].daily("backup", soon, backup.nightly, retry_after=0.5, retries=3)
+    await aiohttp_client(app)
+    for _ in range(200):
+        if backup_status(config).failing:
+            break
+        await asyncio.sleep(0.05)
+    assert "does not exist" in backup_status(config).last_failure_reason
+    nas.mkdir()  # the share comes back before the retry
+    for _ in range(400):
+        if backup_status(config).ok:
+            break
+        await asyncio.sleep(0.05)
+    status = backup_status(config)
+    assert status.ok, status.problem
+    assert (nas / status.last_archive).is_file()
+
+
+def test_a_run_asked_to_stop_leaves_nothing(backed, nas):
+    from backup.run import BackupFailed, run_backup
+
+    with pytest.raises(BackupFailed, match="shutting down"):
+        run_backup(backed, stop=lambda: True)
+    assert list(nas.iterdir()) == []
+    assert not list((backed.data_dir / "backup").glob("work-*"))
