@@ -109,7 +109,6 @@ class Snapshot:
     database: Path
     listing: Path  # JSON lines: [path in the archive, file to read]
     files: int = 0
-    bytes: int = 0
     live: int = 0  # files that could not be linked, read as they are
     schema: int = 0
     taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -126,6 +125,9 @@ def take_snapshot(config: Config, work: Path) -> Snapshot:
         writer.execute("BEGIN IMMEDIATE")
         try:
             reader.execute("BEGIN")
+            # The first read starts the read transaction: from here on the
+            # reader sees the database as it is now, whatever is written next.
+            reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
             snap.schema = reader.execute("PRAGMA user_version").fetchone()[0]
             snap.taken_at = datetime.now(UTC)
             _link_files(config.data_dir, work / "files", snap)
@@ -322,19 +324,22 @@ class Contents:
     files: int
     content_bytes: int
     archive_bytes: int
-    archive_sha256: str
 
 
 class HashingSource:
     """A source read through a SHA-256, so one pass also checks the sidecar
     manifest; buffered, since the header is parsed a byte at a time."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, hashing: bool = True) -> None:
         self._raw = raw
         self._buffer = b""
         self._pos = 0
-        self.sha = sha256()
+        self.sha = sha256() if hashing else None
         self.size = 0
+
+    @property
+    def digest(self) -> str | None:
+        return self.sha.hexdigest() if self.sha is not None else None
 
     def read(self, size: int = -1) -> bytes:
         whole = size is None or size < 0
@@ -350,7 +355,8 @@ class HashingSource:
         return self._count(out)
 
     def _count(self, data: bytes) -> bytes:
-        self.sha.update(data)
+        if self.sha is not None:
+            self.sha.update(data)
         self.size += len(data)
         return data
 
@@ -422,7 +428,7 @@ def read_archive(source: HashingSource, scratch: Path, open_file: FileSink, *,
     except tarfile.TarError as exc:
         raise ArchiveError(f"damaged: its tar stream is invalid ({exc})") from None
     _compare_manifest(computed, listed, files, content)
-    return Contents(info or {}, files, content, source.size, source.sha.hexdigest())
+    return Contents(info or {}, files, content, source.size)
 
 
 def _read_json(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict:

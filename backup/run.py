@@ -139,8 +139,11 @@ def _run(config: Config, at: datetime, started: float,
             _forget(destination, manifest_name(name))
             raise
         test = _test_restore(config, destination, name, written, sink, work)
-        removed = _prune(config, destination, prefix, name)
         warning = _warning(config, destination)
+        try:
+            removed = _prune(config, destination, prefix, name)
+        except UserError as exc:  # the new archive is good; pruning waits
+            removed, warning = [], f"old archives were not pruned: {exc}"
         result = BackupResult(name, destination.label, sink.size, written.files,
                               written.content_bytes, time.perf_counter() - started,
                               test, removed, warning)
@@ -203,11 +206,11 @@ def _test_restore(config: Config, destination: Destination, name: str,
         return reason
     target = work / "restored"
     try:
+        # Only this run knows the file key, so every chunk's tag and the
+        # header's MAC prove that what was read back is what was written.
         restored = restore_source(destination.open(name), name, target,
-                                  file_key=written.file_key)
-        if restored.contents.archive_sha256 != sink.sha.hexdigest():
-            raise BackupFailed("the archive read back from the destination differs "
-                               "from what was written")
+                                  file_key=written.file_key,
+                                  sidecar={"size": sink.size})
         _check_restored(target, restored.contents.info)
     except Exception as exc:
         reason = f"the test restore failed: {_reason(exc)}"

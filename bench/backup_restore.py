@@ -11,8 +11,9 @@ own scrypt cost, as `portal backup keygen` makes it. The destination is a
 folder on the same disk (there is no NAS here), the test restore is off so
 that the backup is timed alone (it costs about one restore), and files come
 from the page cache (the benchmark has just written them). Throughput is the
-site's bytes (database and files) over the command's wall time. Prints a
-markdown table and, with --json FILE, the raw figures.
+site's bytes (database and files) over the command's wall time; peak RSS
+comes from GNU time (Debian's `time`). Prints a markdown table and, with
+--json FILE, the raw figures.
 """
 
 from __future__ import annotations
@@ -81,20 +82,20 @@ def site_bytes(data: Path) -> int:
 
 
 def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a command; its wall seconds, its peak RSS (MB) and its output."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    out = process.stdout.read().decode()
-    err = process.stderr.read().decode()
-    process.stdout.close()
-    process.stderr.close()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[3:5])} failed: {err.strip()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024, out
+    """Run a command; its wall seconds, its peak RSS (MB) and its output.
+
+    GNU time reports the peak: Linux counts a child's peak from the moment it
+    was forked, so a child forked by this (large) process would report this
+    process's size; one forked by time(1) reports its own."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        started = time.perf_counter()
+        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv],
+                                env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(argv[3:5])} failed: {result.stderr[-500:]}")
+        peak_kb = int(rss.read().split()[-1])
+    return seconds, peak_kb / 1024, result.stdout
 
 
 def machine() -> str:
