@@ -64,6 +64,9 @@ EXCLUDED = {DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm",
 RESERVED = {INFO_MEMBER, MANIFEST_MEMBER} | (EXCLUDED - {DATABASE_FILE})
 BLOCK = 1 << 20
 ZSTD_LEVEL = 3
+# Compression runs on its own threads in jobs this large: a small job keeps
+# their buffers to about ten megabytes and costs no speed here.
+ZSTD_JOB = 1 << 20
 MAX_JSON = 1 << 20
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -228,7 +231,9 @@ def write_archive(snap: Snapshot, sink: Any, recipient: age.Recipient, info: dic
     """Stream the snapshot into `sink` as an archive; `stop()` is asked
     between files."""
     encryptor, file_key = age.Encryptor.to(sink, recipient)
-    compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=compress_threads())
+    compressor = zstandard.ZstdCompressor(compression_params=(
+        zstandard.ZstdCompressionParameters.from_level(
+            ZSTD_LEVEL, threads=compress_threads(), job_size=ZSTD_JOB)))
     manifest_path = snap.work / "manifest.jsonl"
     files = content = 0
     with manifest_path.open("w", encoding="utf-8") as manifest, \

@@ -359,3 +359,29 @@ def test_keygen_never_overwrites_and_wants_a_real_passphrase(tmp_path, capsys,
     code, _out, err = run(capsys, "backup", "keygen", "--out", str(tmp_path / "b"),
                           env={"PORTAL_BACKUP_PASSPHRASE": "short"})
     assert code == 1 and "too short" in err and not (tmp_path / "b").exists()
+
+
+def test_verify_names_an_archive_the_destination_lacks(backed, capsys):
+    code, _out, err = run(capsys, "backup", "verify", f"portal-x{ARCHIVE_SUFFIX}",
+                          "--data", str(backed.data_dir))
+    assert code == 1 and one_line_error(err) and "no archive" in err
+
+
+def test_media_on_another_disk_are_read_as_they_are(backed, small_disk, keys, tmp_path,
+                                                    capsys):
+    """Hard links cannot cross file systems: such files are read live."""
+    media = small_disk / "media"
+    (media / "2026").mkdir(parents=True)
+    (media / "2026" / "photo.jpg").write_bytes(os.urandom(100_000))
+    backed.media_dir.rmdir()
+    backed.media_dir.symlink_to(media)
+    code, _out, err = run(capsys, "backup", "run", "--data", str(backed.data_dir))
+    assert code == 0 and "files read live" in err  # a warning, and a good backup
+    [archive] = Path(backed["backup.destination"]).glob(f"*{ARCHIVE_SUFFIX}")
+    target = tmp_path / "restored"
+    code, _out, err = run(capsys, "restore", str(archive), "--key", str(keys.private),
+                          "--to", str(target))
+    assert code == 0, err
+    assert (target / "media" / "2026" / "photo.jpg").read_bytes() == \
+        (media / "2026" / "photo.jpg").read_bytes()
+    assert not (target / "media").is_symlink()
