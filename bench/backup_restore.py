@@ -11,8 +11,10 @@ own scrypt cost, as `portal backup keygen` makes it. The destination is a
 folder on the same disk (there is no NAS here), the test restore is off so
 that the backup is timed alone (it costs about one restore), and files come
 from the page cache (the benchmark has just written them). Throughput is the
-site's bytes (database and files) over the command's wall time; peak RSS
-comes from GNU time (Debian's `time`). Prints a markdown table and, with
+site's bytes (database and files) over the command's wall time; CPU time
+(user and system, every thread) and peak RSS come from GNU time (Debian's
+`time`). On a shared machine the wall time says more about the neighbours;
+the CPU time says what the work costs. Prints a markdown table and, with
 --json FILE, the raw figures.
 """
 
@@ -81,21 +83,22 @@ def site_bytes(data: Path) -> int:
                if p.is_file() and not p.relative_to(data).as_posix().startswith("backup/"))
 
 
-def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a command; its wall seconds, its peak RSS (MB) and its output.
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run a command; its wall seconds, its peak RSS (MB) and its CPU seconds
+    (user and system, all threads).
 
     GNU time reports the peak: Linux counts a child's peak from the moment it
     was forked, so a child forked by this (large) process would report this
     process's size; one forked by time(1) reports its own."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.perf_counter()
-        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv],
-                                env=env, capture_output=True, text=True)
+        result = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name,
+                                 *argv], env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(argv[3:5])} failed: {result.stderr[-500:]}")
-        peak_kb = int(rss.read().split()[-1])
-    return seconds, peak_kb / 1024, result.stdout
+        peak_kb, user, system = rss.read().split()[-3:]
+    return seconds, int(peak_kb) / 1024, float(user) + float(system)
 
 
 def machine() -> str:
@@ -123,15 +126,12 @@ def bench_size(root: Path, corpus: Path, gigabytes: float, runs: int,
     for _ in range(runs):
         for old in nas.iterdir():
             old.unlink()
-        seconds, rss, _out = run_measured(PORTAL + ["backup", "run", "--data", str(data)],
-                                          env)
-        backups.append((seconds, rss))
+        backups.append(run_measured(PORTAL + ["backup", "run", "--data", str(data)], env))
         [archive] = nas.glob("*.tar.zst.age")
         target = root / "restored"
-        seconds, rss, _out = run_measured(
+        restores.append(run_measured(
             PORTAL + ["restore", str(archive), "--key", str(keys), "--to", str(target)],
-            env)
-        restores.append((seconds, rss))
+            env))
         shutil.rmtree(target)
     archive_size = next(nas.glob("*.tar.zst.age")).stat().st_size
     shutil.rmtree(data)
@@ -141,12 +141,15 @@ def bench_size(root: Path, corpus: Path, gigabytes: float, runs: int,
 
 
 def summary(result: dict, what: str) -> str:
-    seconds = statistics.median(s for s, _ in result[what])
-    rss = max(r for _, r in result[what])
-    rate = result["site_bytes"] / seconds / 10**6
-    runs = " · ".join(f"{s:.1f}" for s, _ in result[what])
-    return (f"| {what}, {result['site_bytes'] / 10**9:.2f} GB | **{rate:,.0f} MB/s** "
-            f"({seconds:.1f} s; runs {runs} s) | {rss:,.0f} MB |")
+    runs = result[what]
+    seconds = statistics.median(s for s, _, _ in runs)
+    cpu = statistics.median(c for _, _, c in runs)
+    rss = max(r for _, r, _ in runs)
+    size = result["site_bytes"]
+    return (f"| {what}, {size / 10**9:.2f} GB | **{size / seconds / 10**6:,.0f} MB/s** "
+            f"({seconds:.1f} s; runs {' · '.join(f'{s:.1f}' for s, _, _ in runs)} s) "
+            f"| {cpu:.1f} s ({size / cpu / 10**6:,.0f} MB per CPU second) "
+            f"| {rss:,.0f} MB |")
 
 
 def main() -> None:
@@ -172,8 +175,9 @@ def main() -> None:
             results.append(bench_size(work, corpus, gigabytes, args.runs, pair.private,
                                       str(pair.recipient)))
             print(f"done {gigabytes} GB", flush=True)
-    print("| what | throughput (median) | peak RSS (max) |")
-    print("| --- | --- | --- |")
+    print("| what | wall-clock throughput (median) | CPU time, all threads (median) "
+          "| peak RSS (max) |")
+    print("| --- | --- | --- | --- |")
     for result in results:
         print(summary(result, "backup"))
         print(summary(result, "restore"))
