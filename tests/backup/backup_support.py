@@ -1,4 +1,4 @@
-"""Helpers for the backup tests: key pairs (with a light scrypt cost, so
+"""Support for the backup tests: key pairs (with a light scrypt cost, so
 tests do not spend seconds per key), a site's [backup] settings, the
 `portal` command in-process, and Debian's `age` answered at its passphrase
 prompt through a pseudo-terminal, as a person would type it."""

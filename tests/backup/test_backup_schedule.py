@@ -1,4 +1,4 @@
-"""The nightly run: the scheduler's daily helper (local time, retries), the
+"""The nightly run: the scheduler's daily jobs (local time, retries), the
 server scheduling backups only when they are set up, and retention."""
 
 from __future__ import annotations
