@@ -127,6 +127,37 @@ SETTINGS: list[Setting] = [
             "Lowest level written to the log: DEBUG, INFO, WARNING or ERROR."),
     Setting("log", "format", "text",
             "Log line format: text for people, json for log collectors."),
+    Setting("backup", "destination", "",
+            "Where archives go: a folder (the NAS share, mounted; it must exist) or "
+            "sftp://user@host[:port]/path. Empty turns nightly backups off."),
+    Setting("backup", "recipient", "",
+            "The public key archives are encrypted to (age1..., printed by `portal "
+            "backup keygen`). Its private key stays offline: the server cannot read "
+            "its own backups."),
+    Setting("backup", "time", "02:30",
+            "Time of day (HH:MM, Asia/Ho_Chi_Minh) of the nightly backup."),
+    Setting("backup", "retries", 3,
+            "Further attempts after a nightly backup fails, retry_minutes apart."),
+    Setting("backup", "retry_minutes", 30, "Minutes between those attempts."),
+    Setting("backup", "keep_daily", 7,
+            "Archives kept: the newest of each of this many recent days ..."),
+    Setting("backup", "keep_weekly", 4, "... of this many recent weeks ..."),
+    Setting("backup", "keep_monthly", 12,
+            "... and of this many recent months. Older archives are deleted only "
+            "after a newer backup has succeeded."),
+    Setting("backup", "test_restore", True,
+            "After each backup, read the archive back and restore it into a temporary "
+            "folder to check it; needs free space in the data folder as large as the "
+            "site."),
+    Setting("backup", "prefix", "portal",
+            "Start of archive names; give each site its own when several share a "
+            "destination (retention only ever touches archives with this prefix)."),
+    Setting("backup", "sftp_key", "",
+            "For SFTP: the SSH private key that logs in (a path, relative to the data "
+            "folder or absolute; unencrypted, readable by the service account only)."),
+    Setting("backup", "sftp_host_key", "",
+            "For SFTP: the server's host key, pinned (\"ssh-ed25519 AAAA...\", as "
+            "ssh-keyscan prints it without the host name); any other key is refused."),
 ]
 
 

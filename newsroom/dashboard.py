@@ -1,7 +1,8 @@
 """The newsroom's front page: what needs me, what is coming, what went wrong.
 
 An alarm at the top when scheduled work is late (the scheduler may not be
-running), then my drafts, the items waiting for a step I may take, what is
+running) and, for administrators, when the last backup failed or is old;
+then my drafts, the items waiting for a step I may take, what is
 scheduled, what was published lately, counts by state and language, and
 who did what.
 
@@ -10,6 +11,7 @@ GET /admin/
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from appliance.app import CONFIG
 from appliance.content import Item
 from appliance.i18n import current_language
 from appliance.users import User, list_users
+from backup import backup_status
 
 from . import workflow
 from .pages import read, render, signed_in
@@ -181,4 +184,8 @@ async def dashboard(request: web.Request) -> web.Response:
         dict.fromkeys(request.config_dict[CONFIG].languages + ["vi", "en", "km"])
     )
     data = await read(request, dashboard_data, user, languages)
-    return await render(request, "dashboard.html", data | {"languages": languages})
+    # Backups are the IT Center's: administrators see how they stand.
+    backup = (await asyncio.to_thread(backup_status, request.config_dict[CONFIG])
+              if can(user, "backup.view") else None)
+    return await render(request, "dashboard.html",
+                        data | {"languages": languages, "backup": backup})

@@ -135,6 +135,7 @@ RULES: dict[str, Rule] = {
     "workflow.manage": _admin,
     "users.manage": _admin,
     "audit.view": _admin,
+    "backup.view": _admin,
     # Whoever may open an item may read its history, diffs and previews.
     "item.history": _view,
     "review_link.manage": _editor,
