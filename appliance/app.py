@@ -31,6 +31,7 @@ from .cache import CACHE_KEY, PageCache
 from .config import Config
 from .db import Database, latest_schema
 from .errors import ConflictError, ForbiddenError, NotFoundError, UserError
+from .proxy import forwarded_headers
 from .scheduler import Scheduler
 from .security import RateLimiter, security_headers
 
@@ -52,8 +53,10 @@ OUTSIDE_WRITES_POLL = 1.0
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        # Outermost first: error pages get the security headers too.
-        middlewares=[security_headers, error_pages, language],
+        # Outermost first: the real client (behind a trusted proxy) before
+        # anything else looks; error pages get the security headers too.
+        middlewares=[forwarded_headers(lambda: config["server.trust_proxy"]),
+                     security_headers, error_pages, language],
         client_max_size=(config["content.max_upload_mb"] + 1) * 1024 * 1024,
     )
     app[CONFIG] = config
