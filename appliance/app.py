@@ -25,7 +25,7 @@ from aiohttp import web
 from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from . import __version__, i18n
+from . import __version__, i18n, tls
 from .i18n import N_
 from .cache import CACHE_KEY, PageCache
 from .config import Config
@@ -74,6 +74,7 @@ def create_app(config: Config) -> web.Application:
     # After the database: jobs start once it is open and stop before it closes.
     app.cleanup_ctx.append(app[SCHEDULER].run)
     app.router.add_get("/healthz", healthz)
+    tls.setup(app, config)  # plain HTTP redirects to HTTPS; ACME challenges
     config.media_dir.mkdir(parents=True, exist_ok=True)
     app.router.add_get("/media/{path:.+}", media_file, name="media")
     app.on_response_prepare.append(_static_cache_headers)
