@@ -58,6 +58,7 @@ ReadWritePaths={data}
 ProtectHome=yes
 PrivateTmp=yes
 PrivateDevices=yes
+PrivateMounts=yes
 UMask=0077
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
@@ -77,6 +78,10 @@ SystemCallArchitectures=native
 SystemCallFilter=@system-service
 SystemCallFilter=~@privileged @resources
 SystemCallErrorNumber=EPERM
+# Not MemoryDenyWriteExecute: Python's ctypes makes a callback when it is
+# imported, which needs such memory. Not PrivateUsers: it would void the
+# capability above. Not PrivateNetwork or IPAddressDeny: connectors, mail
+# and webhooks reach other servers.
 LimitNOFILE=65536
 
 [Install]
@@ -87,6 +92,11 @@ WantedBy=multi-user.target
 def program() -> str:
     """The command that runs this program, for ExecStart."""
     if frozen():
+        # Keep the name it was called by (a link in /usr/local/bin, say), so
+        # that pointing the link at a new release upgrades the service.
+        called = shutil.which(sys.argv[0]) if sys.argv and sys.argv[0] else None
+        if called and Path(called).resolve() == Path(sys.executable).resolve():
+            return str(Path(called).absolute())
         return str(Path(sys.executable).absolute())
     script = Path(sys.executable).with_name("portal")  # the package's entry point
     if script.is_file() and os.access(script, os.X_OK):
