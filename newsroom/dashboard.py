@@ -19,6 +19,7 @@ from appliance import audit, content
 from appliance.app import CONFIG
 from appliance.content import Item
 from appliance.i18n import current_language
+from appliance.tls import CertificateInfo, certificate_status
 from appliance.users import User, list_users
 
 from . import workflow
@@ -181,4 +182,14 @@ async def dashboard(request: web.Request) -> web.Response:
         dict.fromkeys(request.config_dict[CONFIG].languages + ["vi", "en", "km"])
     )
     data = await read(request, dashboard_data, user, languages)
-    return await render(request, "dashboard.html", data | {"languages": languages})
+    return await render(request, "dashboard.html", data | {
+        "languages": languages, "certificate": certificate_notice(request, user)})
+
+
+def certificate_notice(request: web.Request, user: User) -> CertificateInfo | None:
+    """The HTTPS certificate, for administrators, while it needs their
+    attention: self-signed, or expiring within tls.WARN_DAYS."""
+    if user.role != "admin":
+        return None
+    info = certificate_status(request.config_dict[CONFIG])
+    return info if info and (info.self_signed or info.expires_soon) else None

@@ -3,23 +3,18 @@ something is wrong, checks that parts add, and nothing changed by looking."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from appliance import config as config_mod
 from appliance import doctor, tls
 from appliance.cli import main
 from appliance.db import latest_schema
 from appliance.doctor import ERROR, OK, WARNING, Finding
 from appliance.site import create_site
+from tls_support import put_certificate
 
 
 def run(capsys, site: Path):
@@ -41,7 +36,7 @@ def https_site(tmp_path) -> Path:
     return site
 
 
-def test_a_new_https_site_is_fine_but_for_its_self_signed_certificate(https_site, capsys):
+def test_a_new_https_site_is_fine_but_for_its_self_signedput_certificate(https_site, capsys):
     code, out, _ = run(capsys, https_site)
     assert code == 0, out
     assert "error" not in {f.level for f in findings(https_site)}
@@ -84,29 +79,6 @@ def test_files_of_another_account_are_an_error(https_site):
     assert "belong to another account" in found.message and "chown -R" in found.action
 
 
-def _certificate(site: Path, days: float, host: str, ca: bool) -> None:
-    """Put a certificate for `host` valid for `days` more in place: signed
-    by a throwaway authority, or by itself."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    issuer_key, issuer = key, subject
-    if ca:
-        issuer_key = ec.generate_private_key(ec.SECP256R1())
-        issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=60))
-            .not_valid_after(now + dt.timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-            .sign(issuer_key, hashes.SHA256()))
-    (site / tls.SELF_SIGNED_CERTIFICATE).write_bytes(
-        cert.public_bytes(serialization.Encoding.PEM))
-    (site / tls.SELF_SIGNED_KEY).write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-
-
 @pytest.mark.parametrize("days, level, words", [
     (90, OK, "valid until"),
     (15, WARNING, "expires on"),
@@ -114,7 +86,7 @@ def _certificate(site: Path, days: float, host: str, ca: bool) -> None:
     (-1, ERROR, "expired on"),
 ])
 def test_certificates_are_warned_about_before_they_expire(https_site, days, level, words):
-    _certificate(https_site, days, "localhost", ca=True)
+    put_certificate(https_site, days, "localhost", ca=True)
     found = findings(https_site, "certificate")
     assert [f.level for f in found] == [level], found
     assert words in found[0].message
@@ -123,7 +95,7 @@ def test_certificates_are_warned_about_before_they_expire(https_site, days, leve
 
 
 def test_a_certificate_for_another_host_is_a_warning(https_site):
-    _certificate(https_site, 90, "other.example.gov.vn", ca=True)
+    put_certificate(https_site, 90, "other.example.gov.vn", ca=True)
     [found] = [f for f in findings(https_site, "certificate") if f.level == WARNING]
     assert "other.example.gov.vn" in found.message and "localhost" in found.message
 
