@@ -337,7 +337,13 @@ class Database:
     async def open(self) -> None:
         self._writer = _AsyncConnection(self.path, readonly=False)
         await self._writer.open()
-        await self._writer.run(prepare)
+        try:
+            await self._writer.run(prepare)
+        except BaseException:
+            # A refused or failed upgrade: its thread would keep the process alive.
+            await self._writer.close()
+            self._writer = None
+            raise
         for _ in range(self._reader_count):
             reader = _AsyncConnection(self.path, readonly=False)
             await reader.open()

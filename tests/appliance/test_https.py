@@ -316,3 +316,22 @@ def test_changed_files_are_picked_up_and_a_bad_pair_is_refused(own_server, tmp_p
     assert conn.getresponse().status == 200
     conn.close()
     assert server.process.poll() is None
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"certificate": "tls/missing.pem"}, "no such file"),
+    ({"key": "tls/certificate.pem"}, "cannot be used together"),
+])
+def test_a_certificate_that_cannot_be_used_stops_serve_in_one_line(tmp_path, change, words):
+    site = tmp_path / "site"
+    create_site(site, "admin", "correct-horse-battery", self_signed=True)
+    config = site / "portal.toml"
+    text = config.read_text(encoding="utf-8")
+    for key, value in change.items():
+        text = text.replace(f'{key} = "tls/{key if key == "key" else "certificate"}.pem"',
+                            f'{key} = "{value}"')
+    config.write_text(text, encoding="utf-8")
+    result = subprocess.run(PORTAL + ["serve", "--data", str(site), "--port", str(free_port())],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -228,3 +230,17 @@ def test_a_failed_backup_stops_the_upgrade(tmp_path, monkeypatch):
     conn.close()
     assert dump(path) == before
     assert backups(tmp_path) == []  # no half-written copy left behind
+
+
+def test_serve_refuses_a_newer_database_in_one_line(data_dir, conn):
+    newer = latest_schema() + 1
+    conn.execute("INSERT INTO schema_history (schema, from_schema, program, applied_at)"
+                 " VALUES (?, ?, '9.4.0', ?)", (newer, latest_schema(), NOW))
+    conn.execute(f"PRAGMA user_version = {newer}")
+    result = subprocess.run([sys.executable, "-m", "appliance", "serve", "--data",
+                             str(data_dir), "--port", "1"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("portal:")]
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "portal 9.4.0 or newer" in lines[0]
