@@ -320,8 +320,10 @@ def https_url(request: web.Request, cfg: Config) -> str:
     if base.scheme == "https" and base.host:
         origin = base.origin()
     else:
+        # The header itself: request.host would look this machine's name up
+        # (blocking) for the odd request without one.
         try:
-            host = URL(f"//{request.host}").host
+            host = URL(f"//{request.headers.get('Host', '')}").host
         except ValueError:
             host = None
         port = cfg["tls.port"]

@@ -335,3 +335,28 @@ def test_a_certificate_that_cannot_be_used_stops_serve_in_one_line(tmp_path, cha
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+def test_a_request_without_a_host_is_sent_to_the_public_address(server):
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=10) as conn:
+        conn.sendall(b"GET /vi/ HTTP/1.0\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 301 ") or answer.startswith(b"HTTP/1.1 301 ")
+    assert f"Location: https://localhost:{server.https_port}/vi/".encode() in answer
+
+
+@pytest.mark.parametrize("base, host, expected", [
+    ("https://congthongtin.angiang.gov.vn", "10.0.0.7:80", "https://congthongtin.angiang.gov.vn/vi/?q=1"),
+    ("http://portal.test", "portal.example:8080", "https://portal.example:8443/vi/?q=1"),
+    ("http://portal.test", "[::1]:8080", "https://[::1]:8443/vi/?q=1"),
+    ("http://portal.test", None, "https://portal.test:8443/vi/?q=1"),
+])
+def test_where_plain_http_is_sent(config, base, host, expected):
+    from aiohttp.test_utils import make_mocked_request
+
+    config.values["site.base_url"] = base
+    headers = {"Host": host} if host else {}
+    request = make_mocked_request("GET", "/vi/?q=1", headers=headers)
+    assert tls.https_url(request, config) == expected
