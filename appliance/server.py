@@ -42,7 +42,9 @@ class Listener:
 
     @property
     def url(self) -> str:
-        shown = "localhost" if self.host in ("127.0.0.1", "::1", "localhost") else (
+        # Loopback and every-address listeners are both reached as localhost.
+        shown = "localhost" if self.host in ("127.0.0.1", "::1", "localhost", "0.0.0.0",
+                                             "::") else (
             f"[{self.host}]" if ":" in self.host else self.host)
         return f"{'https' if self.context else 'http'}://{shown}:{self.port}/"
 
@@ -65,7 +67,7 @@ def serve(cfg: Config, host: str | list[str] | None = None, port: int | None = N
         listeners += [Listener(h, cfg["tls.port"], certificates.listener) for h in hosts]
 
     def announce() -> None:
-        main = listeners[-1]  # HTTPS when there is a certificate
+        main = listeners[len(hosts) if certificates else 0]  # the first HTTPS one
         where = f"serving {main.url}"
         if certificates:
             where += f" ({listeners[0].url} redirects to it)"
