@@ -97,3 +97,13 @@ def test_root_is_refused_as_the_service_account(data_dir, tmp_path, capsys):
                            "--unit", str(tmp_path / "portal.service"))
     assert code == 1 and "must not run as root" in err
     assert not (tmp_path / "portal.service").exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://portal.example", "congthongtin", "https://x.vn/?a=1"])
+def test_a_bad_public_address_is_one_line(tmp_path, capsys, url):
+    code = main(["init", "--data", str(tmp_path / "site"), "--url", url,
+                 "--admin-password", "correct-horse-battery"])
+    _out, err = capsys.readouterr()
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "is not a public address" in err
+    assert not (tmp_path / "site").exists()
