@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import signal
 import ssl
 from collections.abc import Callable
@@ -94,6 +95,10 @@ async def _serve(app: web.Application, listeners: list[Listener],
         for listener in listeners:
             await _listen(runner, listener)
         log.info("listening", extra={"on": " ".join(x.where for x in listeners)})
+        if os.geteuid() == 0:
+            log.warning("serving as root: run it as the service account that "
+                        "`portal install` sets up, which binds ports 80 and 443 "
+                        "without root")
         announce()
         await stop.wait()
         log.info("stopping")
