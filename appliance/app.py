@@ -25,12 +25,13 @@ from aiohttp import web
 from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from . import __version__, i18n, logs
+from . import __version__, i18n, logs, tls
 from .i18n import N_
 from .cache import CACHE_KEY, PageCache
 from .config import Config
 from .db import Database, latest_schema
 from .errors import ConflictError, ForbiddenError, NotFoundError, UserError
+from .proxy import forwarded_headers
 from .scheduler import Scheduler
 from .security import RateLimiter, security_headers
 
@@ -52,8 +53,10 @@ OUTSIDE_WRITES_POLL = 1.0
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        # Outermost first: error pages get the security headers too.
-        middlewares=[security_headers, error_pages, language],
+        # Outermost first: the real client (behind a trusted proxy) before
+        # anything else looks; error pages get the security headers too.
+        middlewares=[forwarded_headers(lambda: config["server.trust_proxy"]),
+                     security_headers, error_pages, language],
         client_max_size=(config["content.max_upload_mb"] + 1) * 1024 * 1024,
     )
     app[CONFIG] = config
@@ -71,6 +74,7 @@ def create_app(config: Config) -> web.Application:
     # After the database: jobs start once it is open and stop before it closes.
     app.cleanup_ctx.append(app[SCHEDULER].run)
     app.router.add_get("/healthz", healthz)
+    tls.setup(app, config)  # plain HTTP redirects to HTTPS; ACME challenges
     config.media_dir.mkdir(parents=True, exist_ok=True)
     app.router.add_get("/media/{path:.+}", media_file, name="media")
     app.on_response_prepare.append(_static_cache_headers)

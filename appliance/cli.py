@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, i18n, logs
+from . import __version__, doctor, i18n, install, logs
 from . import config as config_mod
 from .errors import UserError
 
@@ -67,11 +67,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     password = _secret(args.admin_password, "PORTAL_ADMIN_PASSWORD", None)
-    generated = create_site(data_dir, args.admin_user, password)
+    generated = create_site(data_dir, args.admin_user, password, url=args.url,
+                            self_signed=args.self_signed)
     print(f"created a site in {data_dir}")
     print(f"administrator: {args.admin_user}")
     if generated:
         print(f"password (shown once, change it after the first login): {generated}")
+    if args.self_signed:
+        print("HTTPS with a self-signed certificate (browsers will warn until it is "
+              "replaced): see tls.certificate in portal.toml")
     print(f"start it with: portal serve --data {data_dir}")
     return 0
 
@@ -180,9 +184,12 @@ def cmd_user_token(args: argparse.Namespace) -> int:
 
 
 def cmd_version(args: argparse.Namespace) -> int:
+    from .build_info import build_date
     from .db import latest_schema
 
-    print(f"portal {__version__} (schema {latest_schema()})")
+    built = build_date()
+    print(f"portal {__version__} (schema {latest_schema()}, "
+          f"{f'built {built}' if built else 'run from source, not a build'})")
     return 0
 
 
@@ -216,9 +223,13 @@ def build_parser() -> Parser:
     p.add_argument("--admin-user", default="admin", metavar="NAME")
     p.add_argument("--admin-password", metavar="PW",
                    help="or set PORTAL_ADMIN_PASSWORD; generated and printed when absent")
+    p.add_argument("--url", metavar="URL", help="the public address (site.base_url)")
+    p.add_argument("--self-signed", action="store_true",
+                   help="serve HTTPS with a self-signed certificate made now")
 
     p = command("serve", cmd_serve, "serve the site")
-    p.add_argument("--host", help="address to listen on (default from the config)")
+    p.add_argument("--host", action="append",
+                   help="address to listen on, may repeat (default from the config)")
     p.add_argument("--port", type=port_number, help="port to listen on (default 8080)")
 
     p = command("demo", cmd_demo, "run the built-in sample site, no set-up", data=False)
@@ -262,8 +273,10 @@ def build_parser() -> Parser:
     from backup.cli import add_commands as add_backup_commands
 
     add_backup_commands(commands, command)
+    install.add_command(command)
+    doctor.add_command(command)
 
-    command("version", cmd_version, "print the version", data=False)
+    command("version", cmd_version, "print the version, schema and build date", data=False)
     return parser
 
 

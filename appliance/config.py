@@ -61,13 +61,29 @@ SETTINGS: list[Setting] = [
     Setting("site", "licence_note", "",
             "The operating licence line for the footer; empty hides it."),
     Setting("server", "host", "127.0.0.1",
-            "Address to listen on; 0.0.0.0 listens on every interface."),
-    Setting("server", "port", 8080, "TCP port to listen on."),
+            "Address to listen on, or a list of them; [\"0.0.0.0\", \"::\"] listens "
+            "on every interface over IPv4 and IPv6."),
+    Setting("server", "port", 8080,
+            "TCP port for plain HTTP. With a certificate (tls.certificate) it only "
+            "redirects to HTTPS, and answers /healthz and ACME challenges."),
     Setting("server", "trust_proxy", False,
-            "Take the client address and scheme from X-Forwarded-* headers; "
-            "enable only behind a reverse proxy you control."),
+            "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are "
+            "believed: a list of addresses or networks, such as [\"10.0.0.5\", "
+            "\"192.168.1.0/24\"]. false believes nobody's; true means a proxy on "
+            "this server (127.0.0.1 and ::1)."),
     Setting("server", "readers", 3,
             "Database reader connections serving requests in parallel."),
+    Setting("tls", "certificate", "",
+            "Certificate chain for HTTPS (PEM), a path inside the data directory or "
+            "absolute; empty serves plain HTTP only. A renewed file is picked up "
+            "without a restart."),
+    Setting("tls", "key", "",
+            "Private key of the certificate (PEM), readable by the service account only."),
+    Setting("tls", "port", 8443, "TCP port for HTTPS."),
+    Setting("tls", "acme_webroot", "acme",
+            "Folder served at /.well-known/acme-challenge/ over plain HTTP, for an ACME "
+            "client in webroot mode (certbot --webroot -w DATA/acme); inside the data "
+            "directory or absolute."),
     Setting("cache", "entries", 2000,
             "Rendered public pages kept in memory; 0 turns the cache off."),
     Setting("cache", "max_age", 60,
@@ -182,6 +198,22 @@ class Config:
         return self.data_dir / MEDIA_DIR
 
     @property
+    def hosts(self) -> list[str]:
+        """The addresses to listen on."""
+        value = self.values["server.host"]
+        return [value] if isinstance(value, str) else list(value)
+
+    def data_path(self, name: str) -> Path | None:
+        """A path setting resolved against the data directory (None when empty)."""
+        value = self.values[name]
+        return self.data_dir / Path(value).expanduser() if value else None
+
+    @property
+    def https(self) -> bool:
+        """Whether the appliance serves HTTPS itself (a certificate is set)."""
+        return bool(self.values["tls.certificate"])
+
+    @property
     def languages(self) -> list[str]:
         return list(self.values["site.languages"])
 
@@ -258,10 +290,17 @@ def render_docs() -> str:
     return "\n".join(lines) + "\n"
 
 
+# Settings that take a list as well as their default's type.
+_OR_LIST = {"server.host": str, "server.trust_proxy": bool}
+
+
 def _check_type(setting: Setting, value: Any) -> None:
     expected = type(setting.default)
     if setting.name == "security.cookie_secure":
         if value in (True, False, "auto"):
+            return
+    elif setting.name in _OR_LIST and isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value):
             return
     elif isinstance(value, expected) and not (
         expected is int and isinstance(value, bool)
@@ -306,9 +345,25 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
         raise UserError(f"{path}: site.languages may hold only vi, en and km")
     if values["log.format"] not in ("text", "json"):
         raise UserError(f"{path}: log.format should be text or json")
-    if not 0 < values["server.port"] < 65536:
-        raise UserError(f"{path}: server.port should be between 1 and 65535")
+    for name in ("server.port", "tls.port"):
+        if not 0 < values[name] < 65536:
+            raise UserError(f"{path}: {name} should be between 1 and 65535")
+    _check_listening(values, path)
     _check_roles(values["security.totp_required_roles"], path)
+
+
+def _check_listening(values: dict[str, Any], path: Path) -> None:
+    from .proxy import networks
+
+    try:
+        networks(values["server.trust_proxy"])
+    except ValueError as exc:
+        raise UserError(f"{path}: server.trust_proxy: {exc}") from None
+    if bool(values["tls.certificate"]) != bool(values["tls.key"]):
+        raise UserError(f"{path}: tls.certificate and tls.key go together: "
+                        "set both, or neither for plain HTTP")
+    if values["tls.certificate"] and values["tls.port"] == values["server.port"]:
+        raise UserError(f"{path}: tls.port and server.port should differ")
 
 
 def _check_roles(roles: list, path: Path) -> None:

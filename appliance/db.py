@@ -18,10 +18,12 @@ import contextvars
 import functools
 import importlib
 import logging
+import os
 import re
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -29,6 +31,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from . import __version__
+from .errors import PortalError, UserError
 from .text import fold
 
 log = logging.getLogger("portal.db")
@@ -79,59 +83,173 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
 
 # -- migrations ---------------------------------------------------------------
 
-def _migration_files() -> list[tuple[int, str, str]]:
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change; `apply` runs it inside the upgrade's
+    transaction and must neither commit nor roll back."""
+    number: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+class SchemaTooNew(UserError):
+    """The database was upgraded by a newer program than this one."""
+
+
+class MigrationFailed(PortalError):
+    """A migration failed; the upgrade was rolled back, nothing changed."""
+
+
+def available_migrations() -> list[Migration]:
+    """The program's migrations, in order (SQL scripts and Python modules
+    in appliance/migrations/)."""
     found = []
     for entry in resources.files("appliance.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append((int(match.group(1)), entry.name, match.group(2)))
-    found.sort()
-    numbers = [n for n, _, _ in found]
+            found.append(Migration(int(match.group(1)), entry.name,
+                                   _loader(entry.name, match.group(2))))
+    found.sort(key=lambda m: m.number)
+    numbers = [m.number for m in found]
     if len(numbers) != len(set(numbers)):
         raise RuntimeError(f"two migrations share a number: {numbers}")
     return found
 
 
+def _loader(name: str, suffix: str) -> Callable[[sqlite3.Connection], None]:
+    if suffix == "sql":
+        script = resources.files("appliance.migrations").joinpath(name)
+        return lambda conn: _run_script(conn, script.read_text(encoding="utf-8"))
+    return lambda conn: importlib.import_module(
+        f"appliance.migrations.{name[:-3]}").migrate(conn)
+
+
 def latest_schema() -> int:
-    files = _migration_files()
-    return files[-1][0] if files else 0
+    migrations = available_migrations()
+    return migrations[-1].number if migrations else 0
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply every migration newer than the database, each in its own transaction."""
-    applied = []
+def migrate(conn: sqlite3.Connection, *, backup: bool = True) -> list[str]:
+    """Bring the schema up to date: back up an existing database, then apply
+    every pending migration in one transaction, so that a failure anywhere
+    leaves the database exactly as it was. A database newer than the
+    program is refused untouched."""
+    migrations = available_migrations()
+    latest = migrations[-1].number if migrations else 0
     current = schema_version(conn)
-    latest = latest_schema()
     if current > latest:
-        raise RuntimeError(
-            f"the database is at schema {current}, newer than this program ({latest}); "
-            "run the newer program or restore a backup"
-        )
-    for number, name, suffix in _migration_files():
-        if number <= current:
-            continue
-        started = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if suffix == "sql":
-                script = resources.files("appliance.migrations").joinpath(name)
-                _run_script(conn, script.read_text(encoding="utf-8"))
-            else:
-                module = importlib.import_module(f"appliance.migrations.{name[:-3]}")
-                module.migrate(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
+        raise SchemaTooNew(_too_new(conn, current, latest))
+    if current == latest:
+        return []
+    backup_file = backup_before_upgrade(conn, current) if backup and current else None
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have upgraded while we made the backup.
+        current = schema_version(conn)
+        pending = [m for m in migrations if m.number > current]
+        # Table rebuilds may break references for a moment; they are
+        # checked at COMMIT, which fails (and rolls back) if any is left.
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        for migration in pending:
+            _apply(conn, migration, current)
+        if pending:
+            conn.execute(f"PRAGMA user_version = {pending[-1].number}")
+            _record_upgrade(conn, current, pending[-1].number, backup_file)
+        conn.execute("COMMIT")
+        if not pending:
+            return []
+    except BaseException as exc:
+        if conn.in_transaction:
             conn.execute("ROLLBACK")
-            raise
-        log.info("migration applied", extra={"migration": name,
-                 "ms": round((time.perf_counter() - started) * 1000)})
-        applied.append(name)
-    return applied
+        if isinstance(exc, sqlite3.Error):
+            raise MigrationFailed(f"the upgrade from schema {current} could not be "
+                                  f"committed ({exc}); the database is unchanged") from exc
+        raise
+    names = [m.name for m in pending]
+    log.info("schema upgraded", extra={
+        "from_schema": current, "to_schema": latest, "migrations": ",".join(names),
+        "backup": backup_file.name if backup_file else "",
+        "ms": round((time.perf_counter() - started) * 1000)})
+    return names
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration, current: int) -> None:
+    try:
+        migration.apply(conn)
+    except Exception as exc:
+        raise MigrationFailed(
+            f"migration {migration.name} failed ({type(exc).__name__}: {exc}); "
+            f"the database is unchanged at schema {current}") from exc
+
+
+def _record_upgrade(conn: sqlite3.Connection, old: int, new: int,
+                    backup_file: Path | None) -> None:
+    """Note which program brought the database to this schema, so an older
+    program can say which release a newer database needs."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_history'"
+                    ).fetchone():
+        conn.execute(
+            "INSERT INTO schema_history (schema, from_schema, program, applied_at, backup)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (new, old, __version__, utcnow(), backup_file.name if backup_file else None))
+
+
+def _too_new(conn: sqlite3.Connection, current: int, latest: int) -> str:
+    program = None
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_history'"
+                    ).fetchone():
+        row = conn.execute("SELECT program FROM schema_history WHERE schema = ?"
+                           " ORDER BY rowid DESC LIMIT 1", (current,)).fetchone()
+        program = row[0] if row else None
+    needed = f"portal {program} or newer" if program else "the release that upgraded it"
+    return (f"the database is at schema {current}, newer than this program "
+            f"(portal {__version__}, schema {latest}): run {needed}, or restore "
+            "the backup made before that upgrade")
+
+
+def database_file(conn: sqlite3.Connection) -> Path | None:
+    """The file behind a connection's main database (None in memory)."""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return Path(row[2]) if row[2] else None
+    return None
+
+
+def backup_before_upgrade(conn: sqlite3.Connection, schema: int) -> Path | None:
+    """Copy the database, with SQLite's online backup, to a file beside it
+    named after its schema and the time: portal.db.schema-5.20261203T101500Z.bak."""
+    source = database_file(conn)
+    if source is None:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = source.with_name(f"{source.name}.schema-{schema}.{stamp}.bak")
+    n = 1
+    while target.exists():  # two upgrades within one second
+        n += 1
+        target = source.with_name(f"{source.name}.schema-{schema}.{stamp}-{n}.bak")
+    started = time.perf_counter()
+    try:
+        # Private from the start: it holds what the database holds.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        copy = sqlite3.connect(target)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+    except (sqlite3.Error, OSError) as exc:
+        target.unlink(missing_ok=True)
+        raise UserError(f"could not back up the database before upgrading it "
+                        f"({exc}); nothing was changed: free some disk space "
+                        f"in {source.parent} and start again") from exc
+    log.info("database backed up before upgrade", extra={
+        "backup": target.name, "schema": schema,
+        "ms": round((time.perf_counter() - started) * 1000)})
+    return target
 
 
 def prepare(conn: sqlite3.Connection) -> None:
@@ -219,7 +337,13 @@ class Database:
     async def open(self) -> None:
         self._writer = _AsyncConnection(self.path, readonly=False)
         await self._writer.open()
-        await self._writer.run(prepare)
+        try:
+            await self._writer.run(prepare)
+        except BaseException:
+            # A refused or failed upgrade: its thread would keep the process alive.
+            await self._writer.close()
+            self._writer = None
+            raise
         for _ in range(self._reader_count):
             reader = _AsyncConnection(self.path, readonly=False)
             await reader.open()

@@ -151,10 +151,8 @@ class RateLimiter:
                 del self._events[key]
 
 
-def client_address(request: web.Request, trust_proxy: bool) -> str:
-    """The client's address, for rate limits only (never logged)."""
-    if trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+def client_address(request: web.Request, trust_proxy: object = None) -> str:
+    """The client's address, for rate limits and the audit trail only (never
+    logged). Forwarded headers from trusted proxies were already applied by
+    appliance.proxy; `trust_proxy` is accepted for older callers and unused."""
     return request.remote or "unknown"

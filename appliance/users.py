@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import sqlite3
@@ -25,9 +26,15 @@ MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,39}$")
 
 _hasher = PasswordHasher()
-# Verifying against this keeps failed logins for unknown names as slow as
-# those for known names, so timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps failed logins for unknown names as slow
+    as those for known names, so timing does not reveal which accounts exist.
+    Made at the first login rather than at import: a hash costs a good part
+    of a second, and every command and start-up would pay it."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -161,7 +168,7 @@ def login_record(conn: sqlite3.Connection, username: str) -> LoginRecord:
     row = conn.execute("SELECT id, password_hash, disabled FROM user WHERE username = ?",
                        (username or "",)).fetchone()
     if row is None:
-        return LoginRecord(None, _DUMMY_HASH, True)
+        return LoginRecord(None, _dummy_hash(), True)
     return LoginRecord(row["id"], row["password_hash"], bool(row["disabled"]))
 
 

@@ -21,6 +21,7 @@ from appliance import audit, content
 from appliance.app import CONFIG
 from appliance.content import Item
 from appliance.i18n import current_language
+from appliance.tls import CertificateInfo, certificate_status
 from appliance.users import User, list_users
 from backup import backup_status
 
@@ -187,5 +188,15 @@ async def dashboard(request: web.Request) -> web.Response:
     # Backups are the IT Center's: administrators see how they stand.
     backup = (await asyncio.to_thread(backup_status, request.config_dict[CONFIG])
               if can(user, "backup.view") else None)
-    return await render(request, "dashboard.html",
-                        data | {"languages": languages, "backup": backup})
+    return await render(request, "dashboard.html", data | {
+        "languages": languages, "backup": backup,
+        "certificate": certificate_notice(request, user)})
+
+
+def certificate_notice(request: web.Request, user: User) -> CertificateInfo | None:
+    """The HTTPS certificate, for administrators, while it needs their
+    attention: self-signed, or expiring within tls.WARN_DAYS."""
+    if user.role != "admin":
+        return None
+    info = certificate_status(request.config_dict[CONFIG])
+    return info if info and (info.self_signed or info.expires_soon) else None

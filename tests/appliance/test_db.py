@@ -15,17 +15,6 @@ def test_migrations_bring_a_new_database_to_the_latest_schema(tmp_path):
     assert migrate(conn) == []  # nothing left to apply
 
 
-def test_a_newer_database_is_refused(tmp_path):
-    conn = open_sync(tmp_path / "x.db")
-    conn.execute(f"PRAGMA user_version = {latest_schema() + 1}")
-    try:
-        migrate(conn)
-    except RuntimeError as exc:
-        assert "newer than this program" in str(exc)
-    else:
-        raise AssertionError("a newer schema must not be touched")
-
-
 async def test_reads_run_in_parallel_with_one_writer(config):
     db = Database(config.database_path, readers=3)
     await db.open()

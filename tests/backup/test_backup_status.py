@@ -52,6 +52,26 @@ def test_status_follows_success_and_failure(config, nas, tmp_path):
     assert backup_status(config, now=later).stale
 
 
+def test_doctor_reports_backups(config, nas, tmp_path):
+    from appliance.doctor import ERROR, OK, WARNING, run_checks
+
+    def backup_finding(data_dir):
+        [finding] = [f for f in run_checks(data_dir) if f.check == "backup"]
+        return finding
+
+    assert backup_finding(config.data_dir).level == WARNING  # set up, never run
+    result = run_backup(config)
+    found = backup_finding(config.data_dir)
+    assert found.level == OK and result.archive in found.message
+
+    gone = configure(config.data_dir, destination=str(tmp_path / "unmounted"))
+    with pytest.raises(BackupFailed):
+        run_backup(gone)
+    found = backup_finding(config.data_dir)
+    assert found.level == ERROR and "does not exist" in found.message
+    assert "portal backup run" in found.action
+
+
 async def test_the_dashboard_shows_administrators_a_failed_backup(
         config, admin, sign_in, add_staff, tmp_path):
     page = await admin.text("/admin/")
