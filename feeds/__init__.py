@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import api, openapi, sitemap, syndication
+from . import gate, read_api
 from .syndication import feed_links
 
 __all__ = ["feed_links", "setup"]
@@ -33,3 +34,5 @@ def setup(app: web.Application) -> None:
     router.add_get("/{lang}/{section}/atom.xml", syndication.atom,
                    name="feeds.section_atom")
     app.on_response_prepare.append(api.allow_cross_origin)
+    gate.setup_gate(app)
+    read_api.setup_read_api(app)
