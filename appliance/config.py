@@ -289,7 +289,8 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
     _check_roles(values["security.totp_required_roles"], path)
     _check_origins(values["widgets.origins"], path)
     for name in ("api.anonymous_per_minute", "api.key_per_minute",
-                 "webhooks.max_attempts", "webhooks.timeout_seconds"):
+                 "webhooks.max_attempts", "webhooks.timeout_seconds",
+                 "webhooks.poll_seconds"):
         if values[name] < 1:
             raise UserError(f"{path}: {name} should be at least 1")
 
