@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import api, openapi, sitemap, syndication
-from . import gate, read_api, webhooks
+from . import gate, inbound, read_api, webhooks
 from .syndication import feed_links
 
 __all__ = ["feed_links", "setup"]
@@ -37,3 +37,4 @@ def setup(app: web.Application) -> None:
     gate.setup_gate(app)
     read_api.setup_read_api(app)
     webhooks.setup_webhooks(app)
+    inbound.setup_inbound(app)

@@ -80,6 +80,8 @@ TRANSITIONS: dict[str, Transition] = {
            system=True),
         _t("expire", "published", "unpublished", N_("Taken down on schedule"),
            system=True),
+        _t("receive", "draft returned", "submitted", N_("Received from a partner"),
+           system=True),
     )
 }
 
