@@ -11,16 +11,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import api, openapi, sitemap, syndication
-from . import gate, inbound, read_api, webhooks
-from .syndication import feed_links
+from . import feeds_spec, gate, inbound, read_api, webhooks
+from .syndication import feed_links, kind_feed_links, tag_feed_links
 
-__all__ = ["feed_links", "setup"]
+__all__ = ["feed_links", "kind_feed_links", "setup", "tag_feed_links"]
 
 
 def setup(app: web.Application) -> None:
     """Register the part's routes; called by the core before the public site's."""
     router = app.router
-    app[openapi.OPENAPI_PARTS] = []
+    app[openapi.OPENAPI_PARTS] = [feeds_spec.describe]
     router.add_get("/robots.txt", sitemap.robots, name="feeds.robots")
     router.add_get("/sitemap.xml", sitemap.sitemap_index, name="feeds.sitemap")
     router.add_get("/sitemaps/{number:[0-9]+}.xml", sitemap.sitemap_part,
@@ -29,10 +29,23 @@ def setup(app: web.Application) -> None:
     router.add_get("/api/v1/openapi.json", openapi.openapi, name="feeds.api_openapi")
     router.add_get("/{lang}/feed.xml", syndication.rss, name="feeds.rss")
     router.add_get("/{lang}/atom.xml", syndication.atom, name="feeds.atom")
+    router.add_get("/{lang}/feed.json", syndication.json_feed, name="feeds.json")
+    # Kind and tag feeds before the section feeds, whose {section} would
+    # take "documents" too.
+    handlers = {"rss": syndication.rss, "atom": syndication.atom,
+                "json": syndication.json_feed}
+    for flavour, (file, _mime) in syndication.FLAVOURS.items():
+        for folder in syndication.KIND_FOLDERS:
+            router.add_get(f"/{{lang}}/{folder}/{file}", handlers[flavour],
+                           name=f"feeds.kind_{folder.replace('/', '_')}_{flavour}")
+        router.add_get(f"/{{lang}}/tags/{{slug}}/{file}", handlers[flavour],
+                       name=f"feeds.tag_{flavour}")
     router.add_get("/{lang}/{section}/feed.xml", syndication.rss,
                    name="feeds.section_rss")
     router.add_get("/{lang}/{section}/atom.xml", syndication.atom,
                    name="feeds.section_atom")
+    router.add_get("/{lang}/{section}/feed.json", syndication.json_feed,
+                   name="feeds.section_json")
     app.on_response_prepare.append(api.allow_cross_origin)
     gate.setup_gate(app)
     read_api.setup_read_api(app)

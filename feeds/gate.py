@@ -192,6 +192,14 @@ async def api_headers(request: web.Request, response: web.StreamResponse) -> Non
     if is_public_read(request.path):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    elif _is_feed(request):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+
+
+def _is_feed(request: web.Request) -> bool:
+    route = request.match_info.route.name if request.match_info else None
+    return bool(route) and route.startswith(("feeds.kind_", "feeds.tag_", "feeds.json",
+                                             "feeds.section_json"))
 
 
 def setup_gate(app: web.Application) -> None:
