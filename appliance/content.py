@@ -560,6 +560,16 @@ def _keyset(query: PublicQuery, clauses: list[str], params: list[Any]) -> str:
     return "item.published_at DESC, item.id DESC"
 
 
+def public_stats(conn: sqlite3.Connection, kinds: Iterable[str]) -> tuple[int, str | None]:
+    """How many published items of these kinds there are, and when the last
+    of them changed."""
+    kinds = list(kinds)
+    row = conn.execute(
+        "SELECT count(*), max(updated_at) FROM item WHERE status = 'published'"
+        f" AND kind IN ({','.join('?' * len(kinds))})", kinds).fetchone()
+    return row[0], row[1]
+
+
 def get_public(conn: sqlite3.Connection, item_id: int,
                kinds: Iterable[str]) -> Item | None:
     """A published item of one of the kinds; None for anything else, so the

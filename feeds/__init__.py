@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import api, openapi, sitemap, syndication
-from . import feeds_spec, gate, inbound, read_api, webhooks
+from . import feeds_spec, gate, inbound, opendata, read_api, webhooks
 from .syndication import feed_links, kind_feed_links, tag_feed_links
 
 __all__ = ["feed_links", "kind_feed_links", "setup", "tag_feed_links"]
@@ -20,7 +20,7 @@ __all__ = ["feed_links", "kind_feed_links", "setup", "tag_feed_links"]
 def setup(app: web.Application) -> None:
     """Register the part's routes; called by the core before the public site's."""
     router = app.router
-    app[openapi.OPENAPI_PARTS] = [feeds_spec.describe]
+    app[openapi.OPENAPI_PARTS] = [feeds_spec.describe, opendata.describe]
     router.add_get("/robots.txt", sitemap.robots, name="feeds.robots")
     router.add_get("/sitemap.xml", sitemap.sitemap_index, name="feeds.sitemap")
     router.add_get("/sitemaps/{number:[0-9]+}.xml", sitemap.sitemap_part,
@@ -51,3 +51,4 @@ def setup(app: web.Application) -> None:
     read_api.setup_read_api(app)
     webhooks.setup_webhooks(app)
     inbound.setup_inbound(app)
+    opendata.setup_opendata(app)
