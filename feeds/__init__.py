@@ -8,10 +8,13 @@ app and the open data portal build on these addresses, so they stay stable.
 
 from __future__ import annotations
 
+from importlib import resources
+
 from aiohttp import web
 
 from . import api, openapi, sitemap, syndication
-from . import feeds_spec, gate, inbound, opendata, read_api, webhooks
+from . import docs_page, feeds_spec, gate, inbound, opendata, read_api, webhooks
+from . import widgets
 from .syndication import feed_links, kind_feed_links, tag_feed_links
 
 __all__ = ["feed_links", "kind_feed_links", "setup", "tag_feed_links"]
@@ -52,3 +55,7 @@ def setup(app: web.Application) -> None:
     webhooks.setup_webhooks(app)
     inbound.setup_inbound(app)
     opendata.setup_opendata(app)
+    widgets.setup_widgets(app)
+    docs_page.setup_docs(app)
+    static = resources.files(__name__).joinpath("static")
+    router.add_static("/feeds/static/", str(static), name="feeds.static")

@@ -22,6 +22,9 @@ page but the login needs an enabled staff account) and its interface language
     ...      /admin/redirects... see newsroom.redirects
     ...      /admin/menus...     see newsroom.menus
     ...      /admin/home...      home-page blocks, see newsroom.homepage
+    ...      /admin/widgets, /admin/webhooks..., /admin/partners...
+                                 what is shared with other systems, see
+                                 newsroom.integrations
     GET      /admin/static/...   the newsroom's stylesheet, script and editor
     ...      /api/v1/admin/...   the same actions as JSON for token holders,
                                  see newsroom.api
@@ -41,7 +44,7 @@ from . import mailer, notes, notify
 from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
-from . import api
+from . import api, integrations
 
 PREFIX = "/admin"
 
@@ -108,6 +111,7 @@ def newsroom_app() -> web.Application:
     router.add_post("/sections/{key}/move", sections.move_section)
 
     _add_site_tools(router)
+    integrations.add_routes(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")

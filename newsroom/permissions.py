@@ -119,6 +119,9 @@ RULES: dict[str, Rule] = {
     "item.history": _view,
     "review_link.manage": _editor,
     "translation.view": _any_staff,
+    # What the portal shares with other systems (newsroom.integrations).
+    "widget.embed": _any_staff,
+    "integrations.manage": _admin,
 }
 
 REASONS = {
@@ -151,6 +154,9 @@ REASONS = {
         "Only the editor-in-chief and administrators may manage redirects."
     ),
     "item.history": N_("Writers may see the history only of their own items."),
+    "integrations.manage": N_(
+        "Only administrators may manage webhooks and partners' API keys."
+    ),
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),
