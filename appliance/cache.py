@@ -69,9 +69,23 @@ def _respond(request: web.Request, entry: Entry, max_age: int) -> web.Response:
     headers = dict(entry.headers)
     headers["ETag"] = entry.etag
     headers["Cache-Control"] = f"public, max-age={max_age}"
-    if entry.status == 200 and request.headers.get("If-None-Match") == entry.etag:
+    if entry.status == 200 and etag_matches(request.headers.get("If-None-Match"),
+                                            entry.etag):
         return web.Response(status=304, headers=headers)
     return web.Response(status=entry.status, body=entry.body, headers=headers)
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match as RFC 9110 reads it: a list of tags, weak ones
+    compared by their value, or "*"."""
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == wanted:
+            return True
+    return False
 
 
 def _entry(response: web.StreamResponse, generation: int) -> Entry | None:

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from appliance import content
 from appliance.app import CONFIG, DB
-from appliance.cache import cached
+from appliance.cache import cached, etag_matches
 from appliance.content import Item, PublicQuery
 from appliance.i18n import N_, lazy_gettext_for
 
@@ -149,7 +149,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     etag = _etag(request, name, flavour)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={config['cache.max_age']}",
                "Content-Disposition": f'attachment; filename="{name}.{flavour}"'}
-    if etag in request.headers.get("If-None-Match", ""):
+    if etag_matches(request.headers.get("If-None-Match"), etag):
         return web.Response(status=304, headers=headers)
     response = web.StreamResponse(headers=headers)
     response.content_type = MEDIA_TYPES[flavour]
