@@ -56,8 +56,9 @@ def widget_path(lang: str, section_key: str | None, limit: int = DEFAULT_LIMIT) 
 def snippet(config: Config, lang: str, section: content.Section | None,
             limit: int = DEFAULT_LIMIT) -> str:
     """The iframe an editor pastes into a component site's page."""
-    src = absolute_url(config.base_url, widget_path(lang, section.key if section else
-                                                    None, limit))
+    path, _mark, query = widget_path(lang, section.key if section else None,
+                                     limit).partition("?")
+    src = absolute_url(config.base_url, path) + (f"?{query}" if query else "")
     title = _widget_title(config, lang, section)
     height = 90 + 64 * limit
     return (f'<iframe src="{src}" title="{_attr(title)}" width="100%" '
