@@ -7,7 +7,8 @@ inbound API share it without their handlers knowing:
 
 - A caller is a partner key (`Authorization: Bearer pk_...`) or, without
   one, the client address. An unknown or revoked key is refused with 401,
-  never quietly read as anonymous.
+  never quietly read as anonymous. (A staff member's personal token,
+  pat_..., belongs to /api/v1/admin/; elsewhere it counts as no key.)
 - Rate limits are token buckets per caller: `api.anonymous_per_minute` per
   address, `api.key_per_minute` per key. Over the limit: 429 with
   Retry-After. Every answer says where the caller stands (RateLimit-*).
@@ -30,6 +31,8 @@ from appliance.app import CONFIG, DB
 from appliance.i18n import gettext as _
 from appliance.i18n import negotiate, set_language
 from appliance.security import client_address
+
+from appliance import tokens
 
 from . import partners
 from .partners import Partner
@@ -139,7 +142,9 @@ async def api_gate(request: web.Request, handler) -> web.StreamResponse:
     gate = request.app[GATE]
     address = client_address(request, config["server.trust_proxy"])
     secret = bearer(request.headers.get("Authorization", ""))
-    if secret is None:
+    if secret is None or secret.startswith(tokens.PREFIX):
+        # Personal tokens are the newsroom API's; a program that sends its
+        # token everywhere reads the public API as anyone does.
         _count(request, gate.anonymous, f"address:{address}")
         return await handler(request)
 

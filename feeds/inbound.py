@@ -212,7 +212,8 @@ def _attachments(record: dict[str, Any], bad) -> list[Attachment]:
         found.append(Attachment(each["name"].strip()[:200], raw, texts["alt"],
                                 texts["caption"]))
     lead = record.get("lead_image")
-    if lead is not None and lead not in {a.name for a in found}:
+    if lead is not None and (not isinstance(lead, str)
+                             or lead not in {a.name for a in found}):
         bad("lead_image", _("lead_image must be the name of one of the attachments."))
     return found
 
