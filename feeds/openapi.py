@@ -55,12 +55,18 @@ def _public(config: Config) -> dict[str, Any]:
         "info": {
             "title": f"{config.site_name('en')} API",
             "version": __version__,
-            "summary": "Public read API and feeds of the provincial portal.",
+            "summary": "Feeds, read API, open data, widgets, webhooks' sources, "
+                       "partners' pushes and the newsroom's API of the provincial "
+                       "portal.",
             "description": (
-                "Search across news, documents and administrative procedures, "
-                "the health check, and the RSS and Atom feeds. Errors from /api/ "
-                "are RFC 9457 problem details; their detail is in the language of "
-                "Accept-Language (en, vi or km), English by default."),
+                "Search across news, documents and administrative procedures; "
+                "published content as JSON with cursor pages; RSS, Atom and JSON "
+                "Feed; open datasets with a DCAT catalogue; news widgets; pushes "
+                "from partners; the newsroom's actions for staff; the health "
+                "check. Errors from /api/ are RFC 9457 problem details; their "
+                "detail is in the language of Accept-Language (en, vi or km), "
+                "English by default. Calls under /api/ are rate-limited per "
+                "client address, or per partner key (higher)."),
         },
         "servers": [{"url": config.base_url}],
         "tags": [{"name": "search"}, {"name": "feeds"}, {"name": "operations"}],
