@@ -204,3 +204,36 @@ def test_a_sealed_secret_needs_the_site_key(tmp_path, config):
     assert "whsec_abc" not in sealed
     with pytest.raises(Exception, match="webhook_key"):
         Secrets(other).open(sealed)
+
+
+def test_every_writer_raises_events_but_a_takedown_time_alone_does_not(
+        tmp_path, conn, subscribe):
+    subscribe()
+    records = tmp_path / "news.jsonl"
+    records.write_text("\n".join(json.dumps({
+        "external_id": f"n{number}", "kind": "article", "lang": "vi",
+        "section": "tin-tuc", "title": f"Tin số {number}"}) for number in range(3)),
+        encoding="utf-8")
+    from appliance.importer import import_files
+
+    import_files(conn, [records])  # the command line's importer
+    events = conn.execute("SELECT type, item_id FROM content_event ORDER BY id").fetchall()
+    assert [row[0] for row in events] == ["content.published"] * 3
+
+    item_id = events[0][1]
+    transaction(conn, lambda db: set_status(db, item_id, "published",
+                                            unpublish_at="2999-01-01T00:00:00Z"))
+    assert conn.execute("SELECT count(*) FROM content_event").fetchone()[0] == 3
+
+
+async def test_a_section_filter_holds(client, conn, receiver, subscribe):
+    transaction(conn, save_section, "kinh-te", {"vi": "Kinh tế"})
+    subscribe("economy", section=["kinh-te"])
+    db = client.app[DB]
+    await db.write(save_item, article("Tin tức chung"), status="published")
+    economy = await db.write(save_item, ItemInput(
+        kind="article", lang="vi", title="Tin kinh tế", section_key="kinh-te"),
+        status="published")
+    await wait_for(lambda: receiver.received)
+    await asyncio.sleep(1.5)
+    assert receiver.events() == [("content.published", economy.id)]
