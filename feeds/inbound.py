@@ -281,6 +281,9 @@ class Answer:
     body: dict[str, Any]
     location: str | None = None
     replayed: bool = False
+    # Uploads the library already had (the same bytes are stored once): the
+    # files just written for them are removed after the transaction.
+    unused: tuple[Any, ...] = ()
 
 
 def _record_answer(base_url: str, item: content.Item, created: bool) -> dict[str, Any]:
@@ -307,14 +310,16 @@ def apply_push(conn: sqlite3.Connection, partner: Partner, record: dict[str, Any
         if earlier is not None:
             return earlier
     existing = content.find_by_external_id(conn, partner.source, record["external_id"])
-    data = _input(conn, partner, record, stored, existing)
+    unused: list[Stored] = []
+    data = _input(conn, partner, record, stored, existing, unused)
     if existing is None:
         item = _create(conn, partner, data)
     else:
         item = _update(conn, partner, data, existing)
     answer = Answer(201 if existing is None else 200,
                     _record_answer(base_url, item, existing is None),
-                    f"{PREFIX}/items/{quote(item.external_id or '', safe='')}")
+                    f"{PREFIX}/items/{quote(item.external_id or '', safe='')}",
+                    unused=tuple(unused))
     if key is not None:
         conn.execute(
             "INSERT INTO inbound_request (partner_id, key, fingerprint, status, body,"
@@ -338,7 +343,8 @@ def replay(conn: sqlite3.Connection, partner_id: int, key: str,
 
 
 def _input(conn: sqlite3.Connection, partner: Partner, record: dict[str, Any],
-           stored: list[Stored], existing: content.Item | None) -> content.ItemInput:
+           stored: list[Stored], existing: content.Item | None,
+           unused: list[Stored]) -> content.ItemInput:
     fields = {k: v for k, v in record.items()
               if k not in ("attachments", "lead_image", "body_format")}
     data = importer.to_input(fields, partner.source)
@@ -348,9 +354,11 @@ def _input(conn: sqlite3.Connection, partner: Partner, record: dict[str, Any],
     data.lead_image_id = existing.lead_image_id if existing else None
     files = []
     for each in stored:
-        media, _created = media_store.add_upload(
+        media, created = media_store.add_upload(
             conn, each.upload, media_store.Described.cleaned(
                 each.attachment.alt, each.attachment.caption, partner.name), None)
+        if not created:
+            unused.append(each)
         if each.attachment.name == record.get("lead_image") and each.is_image:
             data.lead_image_id = media.id
         files.append({"media_id": media.id, "url": media.url,
@@ -499,6 +507,7 @@ async def push(request: web.Request) -> web.Response:
     except BaseException:
         await _remove(request, stored)
         raise
+    await _remove(request, stored if answer.replayed else list(answer.unused))
     log.info("item pushed", extra={"partner": partner.id, "item": answer.body["id"],
                                    "status": answer.status,
                                    "replayed": answer.replayed})

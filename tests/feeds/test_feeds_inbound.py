@@ -241,3 +241,18 @@ async def test_a_partner_withdraws_its_item(client, conn, partner):
     other, other_headers = partner("Sở Y tế")
     await push(client, other_headers, record())
     assert (await client.delete(f"{PUSH}/stp-2025-001", headers=headers)).status == 404
+
+
+async def test_the_same_file_twice_is_stored_once(client, config, partner):
+    _found, headers = partner("UBND tỉnh", "directive", trusted=True)
+    pdf = {"name": "ct.pdf", "data": b64(pdf_bytes())}
+
+    def document(external_id: str) -> dict:
+        return {"external_id": external_id, "kind": "directive", "lang": "vi",
+                "title": f"Chỉ thị {external_id}", "attachments": [pdf]}
+
+    first = await (await push(client, headers, document("ct-1"))).json()
+    second = await (await push(client, headers, document("ct-2"))).json()
+    assert first["attachments"][0]["url"] == second["attachments"][0]["url"]
+    stored = [path for path in config.media_dir.rglob("*") if path.is_file()]
+    assert len(stored) == 1
