@@ -527,37 +527,43 @@ def list_public(conn: sqlite3.Connection, query: PublicQuery) -> list[Item]:
     if query.updated_since is not None:
         clauses.append("item.updated_at >= ?")
         params.append(query.updated_since)
-    order = _keyset(query, clauses, params)
     body = ", item.body" if query.with_bodies else ""
-    rows = conn.execute(
-        f"SELECT {_ITEM_COLUMNS}{body}{_ITEM_FROM}{joins}"
-        f" WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?",
-        params + [query.limit]).fetchall()
+    select = f"SELECT {_ITEM_COLUMNS}{body}{_ITEM_FROM}{joins}"
+    rows: list[sqlite3.Row] = []
+    for extra, extra_params, order in _keyset(query):
+        sql = (f"{select} WHERE {' AND '.join(clauses + extra)} ORDER BY {order}"
+               " LIMIT ?")
+        rows += conn.execute(sql, params + extra_params + [query.limit - len(rows)]
+                             ).fetchall()
+        if len(rows) >= query.limit:
+            break
     items = [_item_from_row(row, row["body"] if query.with_bodies else "")
              for row in rows]
     _attach_listing_extras(conn, items, with_images=True)
     return items
 
 
-def _keyset(query: PublicQuery, clauses: list[str], params: list[Any]) -> str:
-    """The ORDER BY of the query, and the condition that starts after the
-    cursor's item. Undated items sort after every dated one (NULL is lowest)."""
+def _keyset(query: PublicQuery) -> list[tuple[list[str], list[Any], str]]:
+    """The parts of a page in order: each a condition (starting after the
+    cursor's item), its parameters and its ORDER BY. Row-value comparisons
+    let SQLite start the index scan at the cursor, so a page deep in a long
+    list costs what the first one does. Undated items come after every dated
+    one (newest first): a second part, once the dated ones run out."""
     if query.order == "updated":
-        if query.after is not None:
-            moment, last_id = query.after
-            clauses.append("(item.updated_at > ? OR (item.updated_at = ? AND item.id > ?))")
-            params += [moment, moment, last_id]
-        return "item.updated_at, item.id"
-    if query.after is not None:
-        moment, last_id = query.after
-        if moment is None:
-            clauses.append("item.published_at IS NULL AND item.id < ?")
-            params.append(last_id)
-        else:
-            clauses.append("(item.published_at < ? OR (item.published_at = ? AND"
-                           " item.id < ?) OR item.published_at IS NULL)")
-            params += [moment, moment, last_id]
-    return "item.published_at DESC, item.id DESC"
+        if query.after is None:
+            return [([], [], "item.updated_at, item.id")]
+        return [(["(item.updated_at, item.id) > (?, ?)"], list(query.after),
+                 "item.updated_at, item.id")]
+    dated = "item.published_at DESC, item.id DESC"
+    undated = (["item.published_at IS NULL"], [], "item.id DESC")
+    if query.after is None:
+        return [(["item.published_at IS NOT NULL"], [], dated), undated]
+    moment, last_id = query.after
+    if moment is None:
+        return [(["item.published_at IS NULL", "item.id < ?"], [last_id],
+                 "item.id DESC")]
+    return [(["(item.published_at, item.id) < (?, ?)"], [moment, last_id], dated),
+            undated]
 
 
 def public_stats(conn: sqlite3.Connection, kinds: Iterable[str]) -> tuple[int, str | None]:

@@ -429,9 +429,17 @@ def withdraw(conn: sqlite3.Connection, partner: Partner, external_id: str) -> No
     content.delete_item(conn, item.id)
 
 
-def forget_old_answers(conn: sqlite3.Connection) -> None:
-    limit = (datetime.now(UTC) - timedelta(hours=KEEP_HOURS)).strftime(
+def _answers_limit() -> str:
+    return (datetime.now(UTC) - timedelta(hours=KEEP_HOURS)).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
+
+
+def has_old_answers(conn: sqlite3.Connection, limit: str) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM inbound_request"
+                        " WHERE created_at < ?)", (limit,)).fetchone()[0] == 1
+
+
+def forget_old_answers(conn: sqlite3.Connection, limit: str) -> None:
     conn.execute("DELETE FROM inbound_request WHERE created_at < ?", (limit,))
 
 
@@ -545,7 +553,11 @@ async def delete(request: web.Request) -> web.Response:
 
 
 async def _forget(app: web.Application) -> None:
-    await app[DB].write(forget_old_answers)
+    # Reads first: a write empties the page cache, and most hours there is
+    # nothing to forget.
+    limit = _answers_limit()
+    if await app[DB].read(has_old_answers, limit):
+        await app[DB].write(forget_old_answers, limit)
 
 
 def setup_inbound(app: web.Application) -> None:

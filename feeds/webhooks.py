@@ -398,14 +398,24 @@ def record(conn: sqlite3.Connection, outcomes: list[Outcome], max_attempts: int,
                          (later, outcome.delivery_id))
 
 
-def prune(conn: sqlite3.Connection, days: int = KEEP_DAYS) -> None:
-    """Forget events (with their deliveries) older than `days` that nothing
+_OLD_EVENTS = ("FROM content_event WHERE at < ? AND fanned = 1 AND NOT EXISTS"
+               " (SELECT 1 FROM webhook_delivery WHERE event_id = content_event.id"
+               "  AND state = 'pending')")
+
+
+def prune_limit(days: int = KEEP_DAYS) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def has_old_events(conn: sqlite3.Connection, limit: str) -> bool:
+    return conn.execute(f"SELECT EXISTS (SELECT 1 {_OLD_EVENTS})", (limit,)
+                        ).fetchone()[0] == 1
+
+
+def prune(conn: sqlite3.Connection, limit: str) -> None:
+    """Forget events (with their deliveries) from before `limit` that nothing
     waits on any more."""
-    limit = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    conn.execute(
-        "DELETE FROM content_event WHERE at < ? AND fanned = 1 AND NOT EXISTS"
-        " (SELECT 1 FROM webhook_delivery WHERE event_id = content_event.id"
-        "  AND state = 'pending')", (limit,))
+    conn.execute(f"DELETE {_OLD_EVENTS}", (limit,))
 
 
 # -- sending ------------------------------------------------------------------
@@ -486,7 +496,9 @@ async def _prune_now_and_then(app: web.Application) -> None:
     last = app[_LAST_PRUNE]
     if time.monotonic() - last[0] >= PRUNE_EVERY:
         last[0] = time.monotonic()
-        await app[DB].write(prune)
+        limit = prune_limit()
+        if await app[DB].read(has_old_events, limit):
+            await app[DB].write(prune, limit)
 
 
 async def _client(app: web.Application) -> AsyncIterator[None]:

@@ -155,3 +155,9 @@ END;
 
 -- Partners' items are found by their source ("partner:<id>") and external_id
 -- through the existing unique index item_source_external.
+
+-- The read API's listings in their order (feeds.read_api, content.list_public):
+-- newest first, scanned backwards, so a page reads its rows and stops, with no
+-- sort of every published item; the same for the order of change.
+CREATE INDEX item_public_order ON item (status, published_at, id);
+CREATE INDEX item_public_changes ON item (status, updated_at, id);

@@ -256,3 +256,18 @@ async def test_the_same_file_twice_is_stored_once(client, config, partner):
     assert first["attachments"][0]["url"] == second["attachments"][0]["url"]
     stored = [path for path in config.media_dir.rglob("*") if path.is_file()]
     assert len(stored) == 1
+
+
+def test_kept_answers_are_forgotten_after_a_day(conn, partner):
+    from feeds import inbound
+
+    found, _headers = partner()
+    transaction(conn, lambda db: db.execute(
+        "INSERT INTO inbound_request (partner_id, key, fingerprint, status, body,"
+        " created_at) VALUES (?, 'old', 'x', 201, '{}', '2020-01-01T00:00:00Z'),"
+        " (?, 'new', 'x', 201, '{}', '2999-01-01T00:00:00Z')", (found.id, found.id)))
+    limit = inbound._answers_limit()
+    assert transaction(conn, inbound.has_old_answers, limit)
+    transaction(conn, inbound.forget_old_answers, limit)
+    assert [row[0] for row in conn.execute("SELECT key FROM inbound_request")] == ["new"]
+    assert not transaction(conn, inbound.has_old_answers, limit)

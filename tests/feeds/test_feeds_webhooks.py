@@ -237,3 +237,20 @@ async def test_a_section_filter_holds(client, conn, receiver, subscribe):
     await wait_for(lambda: receiver.received)
     await asyncio.sleep(1.5)
     assert receiver.events() == [("content.published", economy.id)]
+
+
+def test_old_events_are_forgotten_once_delivered(conn, subscribe):
+    subscriber, _secret = subscribe()
+    transaction(conn, lambda db: db.execute(
+        "INSERT INTO content_event (at, type, item_id, data, fanned) VALUES"
+        " ('2020-01-01T00:00:00Z', 'content.published', 1, '{}', 1),"
+        " ('2020-01-01T00:00:00Z', 'content.published', 2, '{}', 1)"))
+    transaction(conn, lambda db: db.execute(
+        "INSERT INTO webhook_delivery (webhook_id, event_id, message_id, state,"
+        " next_attempt_at, created_at) VALUES (?, 2, 'msg_w', 'pending',"
+        " '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z')", (subscriber.id,)))
+    limit = webhooks.prune_limit()
+    assert transaction(conn, webhooks.has_old_events, limit)
+    transaction(conn, webhooks.prune, limit)
+    kept = [row[0] for row in conn.execute("SELECT item_id FROM content_event")]
+    assert kept == [2]  # the one still waiting to be delivered stays
