@@ -5,7 +5,9 @@ real corpus, with `portal serve` in its own process.
 
 Reports, as a markdown table (and JSON with --json FILE):
 - the corpus import with no webhook subscriber and with one active (the
-  triggers then write an event per published item), three runs each;
+  triggers then write an event per published item), three runs each, and
+  the same for single saves (content.save_item, rounds of 500 alternating
+  between two sites, so both see the same load);
 - read API pages walked with cursors (limit 100, every page a new address,
   so no answer comes from the page cache): latency p50/p95 over HTTP;
 - the open data downloads (whole datasets as CSV and JSON): seconds and MB,
@@ -56,6 +58,29 @@ def new_site(folder: Path, port: int, receiver: str | None) -> config_mod.Config
         transaction(conn, add_subscriber, Secrets(config), "bench", receiver, EVENTS, {})
         conn.close()
     return config
+
+
+def timed_saves(configs: list[config_mod.Config], rounds: int = 5,
+                per_round: int = 500) -> list[float]:
+    """Median milliseconds per published save on each site."""
+    from appliance.content import ItemInput, save_item, save_section
+
+    conns = [open_sync(config.database_path) for config in configs]
+    for conn in conns:
+        transaction(conn, save_section, "bench", {"vi": "Bench"})
+    times: list[list[float]] = [[] for _ in conns]
+    for round_number in range(rounds):
+        for index, conn in enumerate(conns):
+            started = time.perf_counter()
+            for number in range(per_round):
+                transaction(conn, lambda db, n=number, r=round_number: save_item(db, ItemInput(
+                    kind="article", lang="vi", section_key="bench",
+                    title=f"Tin thử {r} {n}", body="<p>Nội dung.</p>"),
+                    status="published"))
+            times[index].append((time.perf_counter() - started) / per_round * 1000)
+    for conn in conns:
+        conn.close()
+    return [statistics.median(each) for each in times]
 
 
 def timed_import(config: config_mod.Config, corpus: Path) -> tuple[float, int]:
@@ -150,6 +175,10 @@ def main() -> int:
                 imports[label].append(seconds)
         results["import_items"] = created
         results["import_seconds"] = {k: statistics.median(v) for k, v in imports.items()}
+        plain = new_site(Path(folder, "saves-none"), free_port(), None)
+        watched = new_site(Path(folder, "saves-one"), free_port(), hook)
+        results["save_ms"] = dict(zip(("none", "one"), timed_saves([plain, watched]),
+                                      strict=True))
 
         config = config_mod.load(Path(folder, "one0"))
         server = serve(config)
@@ -187,6 +216,10 @@ def main() -> int:
           f"{secs['none']:.1f} s |")
     print(f"| corpus import, one active subscriber | {secs['one']:.1f} s "
           f"({(secs['one'] / secs['none'] - 1) * 100:+.0f} %) |")
+    saves = results["save_ms"]
+    print(f"| one published save, no subscriber / one subscriber | "
+          f"{saves['none']:.2f} ms / {saves['one']:.2f} ms "
+          f"({(saves['one'] / saves['none'] - 1) * 100:+.0f} %) |")
     if "webhook_per_second" in results:
         print(f"| webhook deliveries to loopback | {results['webhook_events']:,} events, "
               f"{results['webhook_per_second']:.0f}/s |")

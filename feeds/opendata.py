@@ -35,7 +35,7 @@ from .api import json_response
 from .links import absolute_url
 
 PREFIX = "/api/v1/datasets"
-CHUNK = 500
+CHUNK = 200
 JSONLD_TYPE = "application/ld+json"
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
 IANA = "http://www.iana.org/assignments/media-types/"
