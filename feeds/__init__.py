@@ -1,9 +1,14 @@
-"""Feeds and the public read API: what machines read from the portal.
+"""Feeds and APIs: what machines read from the portal, and what partners
+send in.
 
-RSS and Atom feeds per language and per section (syndication.py), the
-sitemap and robots.txt for search engines (sitemap.py), the search API and
-its OpenAPI description (api.py, openapi.py). Component sites, the mobile
-app and the open data portal build on these addresses, so they stay stable.
+RSS, Atom and JSON Feed per language, section, tag and kind (syndication.py),
+the sitemap and robots.txt (sitemap.py), the search API (api.py), the read
+API (read_api.py), the gate every /api/ call passes (gate.py: rate limits,
+CORS, keys), partners and their keys (partners.py, commands.py), the inbound
+API (inbound.py), webhooks (webhooks.py), open data (opendata.py), news
+widgets (widgets.py), and the OpenAPI document (openapi.py and the *_spec.py
+parts) with its page (docs_page.py). Component sites, the mobile app and the
+open data portal build on these addresses, so they stay stable.
 """
 
 from __future__ import annotations
