@@ -89,8 +89,9 @@ def schemathesis(base: str, secret: str, report: Path, *selection: str) -> None:
         "--report", "junit", "--report-dir", str(report), *selection,
     ]
     environment = os.environ | {"NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""}
+    # Run in the test's folder: the tester keeps a cache where it runs.
     run = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                         env=environment)
+                         env=environment, cwd=report.parent)
     faults = [line for line in (report.parent / "server.log").read_text().splitlines()
               if "Traceback" in line or "Error" in line][-20:]
     assert run.returncode == 0, "\n".join([run.stdout[-6000:], run.stderr[-2000:],
