@@ -22,6 +22,7 @@ from importlib import resources
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
@@ -244,6 +245,10 @@ def _failure(exc: BaseException) -> Failure:
     for kind, status in _STATUS_OF:
         if isinstance(exc, kind):
             return Failure(status, str(exc), {}, exc)
+    if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 0) < 500:
+        # A body aiohttp could not parse (a malformed multipart part, say):
+        # the client's mistake, not a fault.
+        return Failure(exc.code, None, {}, exc)
     return Failure(500, None, {}, exc)
 
 

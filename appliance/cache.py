@@ -87,9 +87,22 @@ def _respond(request: web.Request, entry: Entry, max_age: int) -> web.Response:
         body, etag = entry.compressed(), entry.etag[:-1] + '-gz"'
         headers["Content-Encoding"] = "gzip"
     headers["ETag"] = etag
-    if entry.status == 200 and request.headers.get("If-None-Match") == etag:
+    if entry.status == 200 and etag_matches(request.headers.get("If-None-Match"), etag):
         return web.Response(status=304, headers=headers)
     return web.Response(status=entry.status, body=body, headers=headers)
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match as RFC 9110 reads it: a list of tags, weak ones
+    compared by their value, or "*"."""
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == wanted:
+            return True
+    return False
 
 
 def _entry(response: web.StreamResponse, generation: int) -> Entry | None:

@@ -271,8 +271,10 @@ def build_parser() -> Parser:
                    help="what the token is for, shown in the profile (default: command line)")
 
     from backup.cli import add_commands as add_backup_commands
+    from feeds.commands import add_commands as add_partner_commands
 
     add_backup_commands(commands, command)
+    add_partner_commands(command, commands)
     install.add_command(command)
     doctor.add_command(command)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -139,6 +140,27 @@ SETTINGS: list[Setting] = [
             "Switch the SMTP connection to TLS (STARTTLS) before logging in or sending."),
     Setting("mail", "from_address", "",
             "Sender address of the newsroom's mail; empty uses site.email."),
+    Setting("api", "anonymous_per_minute", 300,
+            "Calls to the public API (/api/) one client address may make per minute "
+            "without an API key; more are refused with 429 for a while."),
+    Setting("api", "key_per_minute", 3000,
+            "Calls per minute allowed to each partner API key."),
+    Setting("webhooks", "poll_seconds", 5,
+            "How often the webhook job looks for events to deliver and retries due."),
+    Setting("webhooks", "timeout_seconds", 10,
+            "Seconds a subscriber has to answer a delivery before it counts as failed."),
+    Setting("webhooks", "retry_base_seconds", 60,
+            "Wait before the first retry of a failed delivery; each further retry "
+            "waits twice as long (at most six hours)."),
+    Setting("webhooks", "max_attempts", 10,
+            "Attempts at one delivery before it is given up (it can be re-sent from "
+            "the newsroom)."),
+    Setting("widgets", "origins", [],
+            "Component sites allowed to embed the news widgets (/widgets/...), as "
+            "origins such as \"https://sotuphap.angiang.gov.vn\"; no other page may "
+            "be framed."),
+    Setting("opendata", "licence", "https://creativecommons.org/licenses/by/4.0/",
+            "The licence of the open datasets, as the address of its text."),
     Setting("log", "level", "INFO",
             "Lowest level written to the log: DEBUG, INFO, WARNING or ERROR."),
     Setting("log", "format", "text",
@@ -350,6 +372,23 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
             raise UserError(f"{path}: {name} should be between 1 and 65535")
     _check_listening(values, path)
     _check_roles(values["security.totp_required_roles"], path)
+    _check_origins(values["widgets.origins"], path)
+    for name in ("api.anonymous_per_minute", "api.key_per_minute",
+                 "webhooks.max_attempts", "webhooks.timeout_seconds",
+                 "webhooks.poll_seconds"):
+        if values[name] < 1:
+            raise UserError(f"{path}: {name} should be at least 1")
+
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _check_origins(origins: list, path: Path) -> None:
+    # They go into a Content-Security-Policy header as they are written.
+    bad = [o for o in origins if not isinstance(o, str) or not _ORIGIN.fullmatch(o)]
+    if bad:
+        raise UserError(f"{path}: widgets.origins should hold origins such as "
+                        f"\"https://xa.angiang.gov.vn\", not {bad}")
 
 
 def _check_listening(values: dict[str, Any], path: Path) -> None:
@@ -392,6 +431,8 @@ def new_secrets() -> dict[str, str]:
         "csrf_key": secrets.token_urlsafe(32),
         # Encrypts staff authenticator secrets at rest (appliance.totp).
         "totp_key": secrets.token_urlsafe(32),
+        # Encrypts webhook signing secrets at rest (feeds.webhooks).
+        "webhook_key": secrets.token_urlsafe(32),
     }
 
 

@@ -506,6 +506,156 @@ def list_kind(conn: sqlite3.Connection, table: str, *, filters: dict[str, Any],
 
 
 @dataclass(frozen=True)
+class PublicQuery:
+    """One page of published items for the public API, in a fixed order, so
+    a client can walk the whole list with a cursor while items are added.
+
+    order "newest": by publication time, newest first, undated last (as the
+    site lists them); "updated": by time of last change, oldest first, for
+    clients that keep a copy in step (with updated_since). `after` is the
+    (time, id) of the last item of the previous page. `fields` filter on
+    document or procedure columns, {("document", "doc_type"): "Quyết định"}.
+    """
+    kinds: tuple[str, ...]
+    lang: str | None = None
+    section_id: int | None = None
+    tag_slug: str | None = None
+    updated_since: str | None = None
+    order: str = "newest"
+    after: tuple[str | None, int] | None = None
+    limit: int = 20
+    fields: tuple[tuple[str, str, Any], ...] = ()
+    with_bodies: bool = False
+
+
+_PUBLIC_FIELDS = {("document", "doc_type"), ("document", "issuer"), ("document", "year"),
+                  ("document", "legal_status"), ("document", "number_key"),
+                  ("procedure", "field"), ("procedure", "level"),
+                  ("procedure", "agency"), ("procedure", "code")}
+
+
+def list_public(conn: sqlite3.Connection, query: PublicQuery) -> list[Item]:
+    """Published items matching the query, one page of them (see PublicQuery)."""
+    clauses = ["item.status = 'published'",
+               f"item.kind IN ({','.join('?' * len(query.kinds))})"]
+    params: list[Any] = list(query.kinds)
+    joins = ""
+    for table in sorted({table for table, _column, _value in query.fields}):
+        joins += f" JOIN {table} ON {table}.item_id = item.id"
+    for table, column, value in query.fields:
+        if (table, column) not in _PUBLIC_FIELDS:
+            raise ValueError(f"no filter on {table}.{column}")
+        clauses.append(f"{table}.{column} = ?")
+        params.append(value)
+    for column, value in (("lang", query.lang), ("section_id", query.section_id)):
+        if value is not None:
+            clauses.append(f"item.{column} = ?")
+            params.append(value)
+    if query.tag_slug is not None:
+        clauses.append("item.id IN (SELECT item_id FROM item_tag JOIN tag"
+                       " ON tag.id = item_tag.tag_id WHERE tag.slug = ?)")
+        params.append(query.tag_slug)
+    if query.updated_since is not None:
+        clauses.append("item.updated_at >= ?")
+        params.append(query.updated_since)
+    body = ", item.body" if query.with_bodies else ""
+    select = f"SELECT {_ITEM_COLUMNS}{body}{_ITEM_FROM}{joins}"
+    rows: list[sqlite3.Row] = []
+    for extra, extra_params, order in _keyset(query):
+        sql = (f"{select} WHERE {' AND '.join(clauses + extra)} ORDER BY {order}"
+               " LIMIT ?")
+        rows += conn.execute(sql, params + extra_params + [query.limit - len(rows)]
+                             ).fetchall()
+        if len(rows) >= query.limit:
+            break
+    items = [_item_from_row(row, row["body"] if query.with_bodies else "")
+             for row in rows]
+    _attach_listing_extras(conn, items, with_images=True)
+    return items
+
+
+def _keyset(query: PublicQuery) -> list[tuple[list[str], list[Any], str]]:
+    """The parts of a page in order: each a condition (starting after the
+    cursor's item), its parameters and its ORDER BY. Row-value comparisons
+    let SQLite start the index scan at the cursor, so a page deep in a long
+    list costs what the first one does. Undated items come after every dated
+    one (newest first): a second part, once the dated ones run out."""
+    if query.order == "updated":
+        if query.after is None:
+            return [([], [], "item.updated_at, item.id")]
+        return [(["(item.updated_at, item.id) > (?, ?)"], list(query.after),
+                 "item.updated_at, item.id")]
+    dated = "item.published_at DESC, item.id DESC"
+    undated = (["item.published_at IS NULL"], [], "item.id DESC")
+    if query.after is None:
+        return [(["item.published_at IS NOT NULL"], [], dated), undated]
+    moment, last_id = query.after
+    if moment is None:
+        return [(["item.published_at IS NULL", "item.id < ?"], [last_id],
+                 "item.id DESC")]
+    return [(["(item.published_at, item.id) < (?, ?)"], [moment, last_id], dated),
+            undated]
+
+
+def public_stats(conn: sqlite3.Connection, kinds: Iterable[str]) -> tuple[int, str | None]:
+    """How many published items of these kinds there are, and when the last
+    of them changed."""
+    kinds = list(kinds)
+    row = conn.execute(
+        "SELECT count(*), max(updated_at) FROM item WHERE status = 'published'"
+        f" AND kind IN ({','.join('?' * len(kinds))})", kinds).fetchone()
+    return row[0], row[1]
+
+
+def get_public(conn: sqlite3.Connection, item_id: int,
+               kinds: Iterable[str]) -> Item | None:
+    """A published item of one of the kinds; None for anything else, so the
+    API cannot tell an unpublished item from one that does not exist."""
+    row = conn.execute(f"SELECT {_ITEM_COLUMNS}, item.body{_ITEM_FROM}"
+                       " WHERE item.id = ? AND item.status = 'published'",
+                       (item_id,)).fetchone()
+    if row is None or row["kind"] not in set(kinds):
+        return None
+    return _complete(conn, _item_from_row(row, row["body"]))
+
+
+def list_tags(conn: sqlite3.Connection, *, lang: str | None, after: tuple[str, str] | None,
+              limit: int) -> list[tuple[Tag, int]]:
+    """Tags that published items carry, with how many, by language and slug."""
+    clauses = ["item.status = 'published'"]
+    params: list[Any] = []
+    if lang is not None:
+        clauses.append("tag.lang = ?")
+        params.append(lang)
+    if after is not None:
+        clauses.append("(tag.lang > ? OR (tag.lang = ? AND tag.slug > ?))")
+        params += [after[0], after[0], after[1]]
+    rows = conn.execute(
+        "SELECT tag.id, tag.lang, tag.name, tag.slug, count(*) AS n FROM tag"
+        " JOIN item_tag ON item_tag.tag_id = tag.id JOIN item ON item.id = item_tag.item_id"
+        f" WHERE {' AND '.join(clauses)} GROUP BY tag.id ORDER BY tag.lang, tag.slug"
+        " LIMIT ?", params + [limit])
+    return [(Tag(row["id"], row["lang"], row["name"], row["slug"]), row["n"])
+            for row in rows]
+
+
+def translation_ids(conn: sqlite3.Connection, items: list[Item]) -> dict[int, dict[str, int]]:
+    """The published language versions of each item, {item id: {lang: id}}."""
+    groups = sorted({item.translation_group for item in items if item.translation_group})
+    if not groups:
+        return {}
+    rows = conn.execute(
+        "SELECT id, lang, translation_group FROM item WHERE status = 'published'"
+        f" AND translation_group IN ({','.join('?' * len(groups))})", groups).fetchall()
+    by_group: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_group.setdefault(row["translation_group"], {})[row["lang"]] = row["id"]
+    return {item.id: {lang: other for lang, other in
+                      by_group.get(item.translation_group, {}).items() if other != item.id}
+            for item in items if item.translation_group}
+
+
+@dataclass(frozen=True)
 class StaffFilter:
     """What staff narrow the newsroom's item list by; every status is shown."""
     lang: str | None = None
@@ -1078,6 +1228,17 @@ def set_status(conn: sqlite3.Connection, item_id: int, status: str,
     item = get_item(conn, item_id)
     _record_revision(conn, item, user_id)
     _sync_index(conn, item)
+    return item
+
+
+def delete_item(conn: sqlite3.Connection, item_id: int,
+                user_id: int | None = None) -> Item:
+    """Remove an item for good (a partner withdrawing what it pushed), with
+    its revisions, notes and search entry; returns it as it was."""
+    item = get_item(conn, item_id)
+    remove_document(conn, f"item:{item_id}")
+    conn.execute("DELETE FROM item WHERE id = ?", (item_id,))
+    audit(conn, user_id, "item.delete", f"item:{item_id}", item.kind)
     return item
 
 

@@ -53,11 +53,15 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 def apply_headers(request: web.Request, headers) -> None:
     is_admin = request.path.startswith("/admin")
-    policy = request.config_dict.get(PUBLIC_POLICY)
-    public = policy.csp if policy is not None else PUBLIC_CSP
-    headers.setdefault("Content-Security-Policy", ADMIN_CSP if is_admin else public)
+    public_policy = request.config_dict.get(PUBLIC_POLICY)
+    public = public_policy.csp if public_policy is not None else PUBLIC_CSP
+    policy = headers.setdefault("Content-Security-Policy",
+                                ADMIN_CSP if is_admin else public)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in policy:
+        # A page that sets its own frame-ancestors (the news widgets) may be
+        # framed by those origins; X-Frame-Options cannot name them.
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

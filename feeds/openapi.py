@@ -55,12 +55,18 @@ def _public(config: Config) -> dict[str, Any]:
         "info": {
             "title": f"{config.site_name('en')} API",
             "version": __version__,
-            "summary": "Public read API and feeds of the provincial portal.",
+            "summary": "Feeds, read API, open data, widgets, webhooks' sources, "
+                       "partners' pushes and the newsroom's API of the provincial "
+                       "portal.",
             "description": (
-                "Search across news, documents and administrative procedures, "
-                "the health check, and the RSS and Atom feeds. Errors from /api/ "
-                "are RFC 9457 problem details; their detail is in the language of "
-                "Accept-Language (en, vi or km), English by default."),
+                "Search across news, documents and administrative procedures; "
+                "published content as JSON with cursor pages; RSS, Atom and JSON "
+                "Feed; open datasets with a DCAT catalogue; news widgets; pushes "
+                "from partners; the newsroom's actions for staff; the health "
+                "check. Errors from /api/ are RFC 9457 problem details; their "
+                "detail is in the language of Accept-Language (en, vi or km), "
+                "English by default. Calls under /api/ are rate-limited per "
+                "client address, or per partner key (higher)."),
         },
         "servers": [{"url": config.base_url}],
         "tags": [{"name": "search"}, {"name": "feeds"}, {"name": "operations"}],
@@ -86,6 +92,16 @@ def _paths(languages: list[str]) -> dict[str, Any]:
             "getSitemapPart",
             f"One part of the sitemap: up to {URLS_PER_PART:,} addresses.",
             "application/xml", [part])},
+        "/sitemaps/{lang}/{number}.xml": {"get": _text_operation(
+            "getLanguageSitemapPart",
+            f"One part of a language's sitemap: up to {URLS_PER_PART:,} addresses "
+            "with their other language versions and images.",
+            "application/xml",
+            [_path_param("lang", "Language of the addresses.",
+                         {"type": "string", "enum": languages}), part])},
+        "/sitemaps/news.xml": {"get": _text_operation(
+            "getNewsSitemap", "The news sitemap: stories of the last two days.",
+            "application/xml")},
         "/robots.txt": {"get": _text_operation(
             "getRobots", "Rules for crawlers, with the sitemap's address.",
             "text/plain")},

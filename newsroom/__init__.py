@@ -26,6 +26,9 @@ page but the login needs an enabled staff account) and its interface language
                                  ratings, feedback, downtime notices, outside
                                  snippets and the pages the law expects,
                                  see newsroom.trust
+    ...      /admin/widgets, /admin/webhooks..., /admin/partners...
+                                 what is shared with other systems, see
+                                 newsroom.integrations
     GET      /admin/static/...   the newsroom's stylesheet, script and editor
     ...      /api/v1/admin/...   the same actions as JSON for token holders,
                                  see newsroom.api
@@ -45,8 +48,7 @@ from . import mailer, notes, notify
 from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
-from . import trust
-from . import api
+from . import api, integrations, trust
 
 PREFIX = "/admin"
 
@@ -114,6 +116,7 @@ def newsroom_app() -> web.Application:
 
     _add_site_tools(router)
     trust.add_routes(router)
+    integrations.add_routes(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")

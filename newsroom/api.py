@@ -601,7 +601,10 @@ async def upload_media(request: web.Request) -> web.Response:
     if roomy.content_type != "multipart/form-data":
         raise UserError(_("Send the file as multipart/form-data, in a field named "
                           "“file”."))
-    form = await roomy.post()
+    try:
+        form = await roomy.post()
+    except ValueError:  # no boundary, or parts aiohttp cannot read
+        raise UserError(_("The upload is not valid multipart/form-data.")) from None
     try:
         about, name, checked = await _checked_upload(form, limits)
     finally:

@@ -57,6 +57,7 @@ TRANSITION_EVENTS = {
     "publish": "published",
     "publish_now": "published",
     "release": "published",
+    "receive": "received",
 }
 
 # What a reader is told, by event. %(actor)s is who did it, %(title)s the
@@ -69,6 +70,7 @@ MESSAGES = {
     "scheduled": N_("%(actor)s scheduled “%(title)s” to be published at %(detail)s."),
     "published": N_("%(actor)s published “%(title)s”."),
     "takeover": N_("%(actor)s took over the editing of “%(title)s” from you."),
+    "received": N_("“%(title)s” arrived from %(detail)s. It waits for an editor."),
 }
 SUBJECTS = {
     "submitted": N_("Submitted for editing: %(title)s"),
@@ -78,6 +80,7 @@ SUBJECTS = {
     "scheduled": N_("Scheduled: %(title)s"),
     "published": N_("Published: %(title)s"),
     "takeover": N_("Editing taken over: %(title)s"),
+    "received": N_("Sent by a partner: %(title)s"),
 }
 SCHEDULER = N_("The scheduler")
 SOMEONE = N_("Someone")
@@ -105,6 +108,8 @@ def on_transition(
     detail = reason or ""
     if event == "scheduled":
         detail = item.publish_at or ""
+    elif event == "received":  # a partner's push: say who sent it
+        detail = item.attribution or item.source
     return send(conn, _recipients(conn, event, item), event, item, actor, detail)
 
 
@@ -117,7 +122,7 @@ def on_takeover(
 
 
 def _recipients(conn: sqlite3.Connection, event: str, item: Item) -> list[int]:
-    if event == "submitted":
+    if event in ("submitted", "received"):
         return may_take(conn, "take", item)
     if event == "awaiting_approval":
         return may_take(conn, "approve", item)

@@ -146,6 +146,9 @@ RULES: dict[str, Rule] = {
     "about.manage": _site_editor,
     "downtime.manage": _admin,
     "slots.manage": _admin,
+    # What the portal shares with other systems (newsroom.integrations).
+    "widget.embed": _any_staff,
+    "integrations.manage": _admin,
 }
 
 REASONS = {
@@ -200,6 +203,9 @@ REASONS = {
     ),
     "downtime.manage": N_("Only administrators may announce planned downtime."),
     "slots.manage": N_("Only administrators may add outside snippets to the site."),
+    "integrations.manage": N_(
+        "Only administrators may manage webhooks and partners' API keys."
+    ),
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),

@@ -86,6 +86,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t("lapse", "scheduled", "unpublished",
            N_("Not published: its time on the site passed while the portal was stopped"),
            system=True),
+        _t("receive", "draft returned", "submitted", N_("Received from a partner"),
+           system=True),
     )
 }
 

@@ -17,6 +17,7 @@ from appliance import content
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
+from feeds import kind_feed_links
 
 from . import seo, sharing
 from .pages import Meta, Pagination, describe, page_number, render, same_page_switch
@@ -83,6 +84,7 @@ async def listing(request: web.Request) -> web.Response:
         else {},
         switch=same_page_switch(config, lang, request.path, chosen),
         area="documents",
+        feeds=kind_feed_links(lang, "documents"),
     )
     return await render(request, "web/documents.html", data | {"query": query}, meta)
 

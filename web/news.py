@@ -12,7 +12,7 @@ from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import LANGUAGES
 from appliance.i18n import gettext as _
-from feeds import feed_links
+from feeds import feed_links, tag_feed_links
 
 from . import related as related_items
 from . import seo, sharing
@@ -142,6 +142,7 @@ async def tag(request: web.Request) -> web.Response:
         path=f"/{lang}/tags/{slug}",
         query={"page": data["paging"].page},
         switch=default_switch(config, lang, request.path),
+        feeds=tag_feed_links(lang, slug, name),
     )
     return await render(request, "web/tag.html", data, meta)
 

@@ -12,6 +12,7 @@ from appliance import content
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
+from feeds import kind_feed_links
 from appliance.text import number_key
 
 from .documents import find_shown, shown_switch
@@ -59,6 +60,7 @@ async def listing(request: web.Request) -> web.Response:
         else {},
         switch=same_page_switch(config, lang, request.path, chosen),
         area="procedures",
+        feeds=kind_feed_links(lang, "procedures"),
     )
     return await render(request, "web/procedures.html", data | {"query": query}, meta)
 

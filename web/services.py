@@ -12,6 +12,7 @@ from appliance import content
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
+from feeds import kind_feed_links
 
 from .documents import find_shown, shown_switch
 from . import seo, sharing
@@ -64,6 +65,7 @@ async def listing(request: web.Request) -> web.Response:
         alternates={code: f"/{code}/services/" for code in config.languages},
         switch=same_page_switch(config, lang, request.path),
         area="services",
+        feeds=kind_feed_links(lang, "services"),
     )
     return await render(
         request,
