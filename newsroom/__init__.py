@@ -22,6 +22,9 @@ page but the login needs an enabled staff account) and its interface language
     ...      /admin/redirects... see newsroom.redirects
     ...      /admin/menus...     see newsroom.menus
     ...      /admin/home...      home-page blocks, see newsroom.homepage
+    ...      /admin/royalties... contributors, grades, payment periods, see
+                                 newsroom.royalties.pages
+    ...      /admin/reports...   periodic reports, see newsroom.reports.pages
     GET      /admin/static/...   the newsroom's stylesheet, script and editor
     ...      /api/v1/admin/...   the same actions as JSON for token holders,
                                  see newsroom.api
@@ -42,6 +45,7 @@ from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
 from . import api
+from .royalties import pages as royalty_pages
 
 PREFIX = "/admin"
 
@@ -108,6 +112,7 @@ def newsroom_app() -> web.Application:
     router.add_post("/sections/{key}/move", sections.move_section)
 
     _add_site_tools(router)
+    royalty_pages.setup_routes(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")

@@ -24,6 +24,7 @@ from appliance.audit import audit
 from appliance.content import Item
 from appliance.db import utcnow
 from appliance.errors import ConflictError, NotFoundError, UserError
+from appliance.i18n import current_language
 from appliance.i18n import gettext as _
 from appliance.money import HUNDREDTHS, WHOLE, in_words, round_amount
 
@@ -539,20 +540,25 @@ class Statement:
 
 def _lines(conn: sqlite3.Connection, period_id: int,
            contributor_id: int | None = None) -> list[StatementLine]:
-    sql = ("SELECT l.*, w.title, w.lang, w.published_at, w.kind_name FROM period_line l"
+    sql = ("SELECT l.*, w.title, w.lang, w.published_at, w.kind_code, w.kind_name"
+           " FROM period_line l"
            " LEFT JOIN period_work w ON w.item_id = l.item_id AND w.period_id = l.period_id"
            " WHERE l.period_id = ?")
     params: list = [period_id]
     if contributor_id is not None:
         sql += " AND l.contributor_id = ?"
         params.append(contributor_id)
+    kinds = rules.kind_names(conn)
+    lang = current_language()
     result = []
     for row in conn.execute(sql, params):
         result.append(StatementLine(
             id=row["id"], contributor_id=row["contributor_id"], type=row["type"], code=row["code"],
             description=row["description"], item_id=row["item_id"],
             title=row["title"] or "", lang=row["lang"] or "vi",
-            published_at=row["published_at"], kind_name=row["kind_name"] or "",
+            published_at=row["published_at"],
+            kind_name=kinds[row["kind_code"]].name(lang) if row["kind_code"] in kinds
+            else row["kind_name"] or "",
             coefficient=row["coefficient"], base_salary=row["base_salary"],
             unit_rate=row["unit_rate"], rate=row["rate"], line_amount=row["line_amount"],
             share=row["share"], amount=row["amount"], corrects=row["corrects"]))
