@@ -20,6 +20,7 @@ from . import (
     documents,
     home,
     news,
+    pageviews,
     procedures,
     redirects,
     root,
@@ -36,6 +37,7 @@ def setup(app: web.Application) -> None:
     lang = "{lang:(?:" + "|".join(config.languages) + ")}"
     setup_templates(app)
     redirects.setup(app)
+    pageviews.setup(app)
 
     static = resources.files("web").joinpath("static")
     app.router.add_static("/static/", str(static), name="static")
