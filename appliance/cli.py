@@ -259,6 +259,9 @@ def build_parser() -> Parser:
     p.add_argument("--name", dest="label", metavar="LABEL", default="command line",
                    help="what the token is for, shown in the profile (default: command line)")
 
+    from newsroom.royalties.commands import add_commands
+
+    add_commands(command, commands)
     command("version", cmd_version, "print the version", data=False)
     return parser
 

@@ -45,6 +45,7 @@ from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
 from . import api
+from .reports import pages as report_pages
 from .royalties import pages as royalty_pages
 
 PREFIX = "/admin"
@@ -113,6 +114,7 @@ def newsroom_app() -> web.Application:
 
     _add_site_tools(router)
     royalty_pages.setup_routes(router)
+    report_pages.setup_routes(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")

@@ -74,7 +74,7 @@ def payment_list_xlsx(period: Period, statements: list[Statement], issuer: str) 
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)
 
     detail = book.create_sheet(_("Lines")[:31])
-    detail.append([_("Full name"), _("Type"), _("Work or line"), _("Published"),
+    detail.append([_("Full name"), _("Kind of line"), _("Work or line"), _("Published"),
                    _("Kind"), _("Coefficient"), _("Unit value"), _("Adjustment"),
                    _("Share"), _("Line amount"), _("Amount")])
     for found in statements:

@@ -99,8 +99,8 @@ class ContributorInput:
     bank_account: str | None = None
 
 
-def _decrypt(key: Fernet, token: str | None) -> str:
-    if not token:
+def _decrypt(key: Fernet | None, token: str | None) -> str:
+    if not token or key is None:
         return ""
     try:
         return key.decrypt(token.encode()).decode()
@@ -110,7 +110,8 @@ def _decrypt(key: Fernet, token: str | None) -> str:
         return ""
 
 
-def _from_row(row: sqlite3.Row, key: Fernet) -> Contributor:
+def _from_row(row: sqlite3.Row, key: Fernet | None) -> Contributor:
+    """An entry; with no key (reports, totals) its personal numbers stay empty."""
     return Contributor(
         id=row["id"], full_name=row["full_name"], pen_name=row["pen_name"],
         email=row["email"], phone=row["phone"], address=row["address"],
@@ -140,7 +141,7 @@ def get_contributor(conn: sqlite3.Connection, key: Fernet,
     return _from_row(row, key)
 
 
-def contributors_by_id(conn: sqlite3.Connection, key: Fernet,
+def contributors_by_id(conn: sqlite3.Connection, key: Fernet | None,
                        ids: set[int] | list[int]) -> dict[int, Contributor]:
     wanted = sorted(set(ids))
     if not wanted:
