@@ -98,7 +98,7 @@ def default_name(starts: str, ends: str) -> str:
     first, last = date.fromisoformat(starts), date.fromisoformat(ends)
     month_end = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     if first.day == 1 and last == month_end:
-        return _("Month %(month)s/%(year)s", month="%02d" % first.month, year=first.year)
+        return _("Month %(month)s/%(year)s", month=str(first.month).zfill(2), year=first.year)
     return f"{first:%d/%m/%Y}–{last:%d/%m/%Y}"
 
 
