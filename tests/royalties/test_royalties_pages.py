@@ -228,3 +228,27 @@ async def test_correcting_a_locked_period_from_the_next_one(client, add_staff, s
     assert "506,000" in html
     found = transaction(conn, periods.statement, key, december, person)
     assert [line.amount for line in found.lines] == [506_000]
+
+
+async def test_administrators_change_the_rules_by_date_and_others_may_only_read(
+        client, add_staff, sign_in, conn):
+    add_staff("editor-in-chief", "chief")
+    admin = await sign_in()
+    added = await admin.post(f"{BASE}/rules/base_salary", {
+        "effective_from": "2027-07-01", "amount": "2.800.000", "unit_rate": "10",
+        "note": "Nghị định mới"})
+    assert added.status == 303
+    html = await admin.text(f"{BASE}/rules")
+    assert "2,800,000" in html and "280,000" in html
+    bad = await admin.post(f"{BASE}/rules/work_kind", {
+        "code": "news", "effective_from": "2027-01-01", "name_vi": "Tin", "min": "12",
+        "max": "10"})
+    assert bad.status == 400
+    assert "The lowest coefficient may not be above the highest." in await bad.text()
+
+    chief = await sign_in("chief")
+    assert (await chief.get(f"{BASE}/rules")).status == 200
+    refused = await chief.post(f"{BASE}/rules/tax_rule", {
+        "effective_from": "2027-01-01", "threshold": "1", "rate": "50"})
+    assert refused.status == 403
+    assert conn.execute("SELECT count(*) FROM tax_rule").fetchone()[0] == 2

@@ -319,3 +319,20 @@ def test_rounding_is_applied_once_per_line_by_the_setting(conn, key, publish,
     transaction(conn, periods.delete_period, nearest.id, None)
     down = month(conn, "2026-11-01", "2026-11-30", rounding="down", rounding_unit=1000)
     assert transaction(conn, periods.payments, key, down)[writer.id].gross == 176_000
+
+
+def test_the_setting_may_pick_the_approval_date(conn, key, publish, add_contributor):
+    writer = add_contributor("Nguyễn Văn An")
+    item = publish("Duyệt tháng Sáu, đăng tháng Bảy", "2026-07-02T08:00")
+    conn.execute(
+        "INSERT INTO item_revision (item_id, revision, saved_at, status, title)"
+        " VALUES (?, 99, '2026-06-29T03:00:00Z', 'approved', 'x')", (item.id,))
+    grade(conn, item.id, "news", 10, [(writer.id, ALL)])
+
+    by_approval = month(conn, "2026-06-16", "2026-07-15", salary_date="approval")
+    assert transaction(conn, periods.statement, key, by_approval.id,
+                       writer.id).lines[0].amount == 2_340_000
+    transaction(conn, periods.delete_period, by_approval.id, None)
+    by_publication = month(conn, "2026-06-16", "2026-07-15")
+    assert transaction(conn, periods.statement, key, by_publication.id,
+                       writer.id).lines[0].amount == 2_530_000
