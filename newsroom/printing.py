@@ -8,23 +8,21 @@ shipped with the package (newsroom/fonts, SIL Open Font License), so a
 document looks the same on every server.
 
 Rendering a document is CPU work: handlers run it in a worker thread
-(`in_thread`), never on the event loop.
+(newsroom.pages.in_thread), never on the event loop. fpdf2 and its font
+tools take tens of MB, so only the export modules import this one, and only
+when a document is asked for.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from appliance.i18n import gettext as _
-
-T = TypeVar("T")
 
 FONTS = resources.files("newsroom").joinpath("fonts")
 MAIN_FONT = "NotoSans"
@@ -101,9 +99,3 @@ class Document(FPDF):
     def bytes(self) -> bytes:
         return bytes(self.output())
 
-
-async def in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run document rendering in a worker thread, in the caller's context
-    (its interface language)."""
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(None, context.run, fn, *args)

@@ -138,6 +138,10 @@ CREATE TABLE work_adjustment (
     PRIMARY KEY (item_id, code)
 ) WITHOUT ROWID;
 
+-- The works the newsroom itself published (imported items are paid elsewhere),
+-- by date: the 60-day warning and "works to grade" read only these.
+CREATE INDEX item_newsroom_works ON item (published_at) WHERE source = 'local';
+
 -- Payment periods (kỳ chi trả): open (works are collected), review (the
 -- figures are fixed for checking), locked (paid; never changes again).
 -- The rules a period was worked out with are kept on it.

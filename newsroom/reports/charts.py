@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .export import cell_text
-from .registry import Table
+from .registry import Table, cell_text
 
 ROW = 24
 LABEL_WIDTH = 220

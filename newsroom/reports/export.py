@@ -10,11 +10,11 @@ import re
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from appliance.i18n import format_date, format_number
+from appliance.i18n import format_date
 from appliance.i18n import gettext as _
 from newsroom.printing import Document
 
-from .registry import Column, Report, Table
+from .registry import Report, Table, cell_text
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -92,17 +92,6 @@ def _sheet_name(title: str, used: set[str]) -> str:
         name, n = f"{base[:25]} {n}", n + 1
     used.add(name)
     return name
-
-
-def cell_text(value, column: Column) -> str:
-    if value is None or value == "":
-        return ""
-    if column.kind in ("count", "money") and isinstance(value, int):
-        return format_number(value)
-    if column.kind in ("days", "percent") and isinstance(value, int | float):
-        text = format_number(round(float(value), 1))
-        return f"{text}%" if column.kind == "percent" else text
-    return str(value)
 
 
 def to_pdf(report: Report, issuer: str) -> bytes:

@@ -15,11 +15,10 @@ from appliance.app import CONFIG
 from appliance.errors import UserError
 from appliance.i18n import LOCAL_TZ
 
-from newsroom.pages import read, render, signed_in
+from newsroom.pages import in_thread, read, render, signed_in
 from newsroom.permissions import can, require
-from newsroom.printing import in_thread
 
-from . import charts, export, registry
+from . import charts, registry
 
 ROUTE = "/reports"
 
@@ -53,7 +52,7 @@ async def reports_page(request: web.Request) -> web.Response:
     starts, ends, period = _range(request)
     return await render(request, "reports.html", {
         "kinds": kinds, "report": None, "chosen": None, "period": period,
-        "starts": starts, "ends": ends, "bars": charts.bars, "cell": export.cell_text})
+        "starts": starts, "ends": ends, "bars": charts.bars, "cell": registry.cell_text})
 
 
 def _chosen(request: web.Request) -> registry.ReportType:
@@ -71,15 +70,17 @@ async def report_page(request: web.Request) -> web.Response:
         return await render(request, "reports.html", {
             "kinds": kinds, "report": None, "chosen": kind, "period": "",
             "starts": "", "ends": "", "error": str(exc), "bars": charts.bars,
-            "cell": export.cell_text}, status=400)
+            "cell": registry.cell_text}, status=400)
     found = await read(request, registry.run, kind.name, starts, ends)
     return await render(request, "reports.html", {
         "kinds": kinds, "report": found, "chosen": kind, "period": period,
-        "starts": starts, "ends": ends, "bars": charts.bars, "cell": export.cell_text,
+        "starts": starts, "ends": ends, "bars": charts.bars, "cell": registry.cell_text,
         "query": request.query_string})
 
 
 async def report_file(request: web.Request) -> web.Response:
+    from . import export  # openpyxl and fpdf2 are loaded only when needed
+
     _allowed(request)
     kind = _chosen(request)
     starts, ends, _period = _range(request)

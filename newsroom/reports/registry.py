@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from appliance.errors import NotFoundError, UserError
+from appliance.i18n import format_number
 from appliance.i18n import gettext as _
 
 KINDS = ("text", "count", "money", "days", "percent")
@@ -131,3 +132,14 @@ def period_range(text: str) -> tuple[str, str]:
     first = date(year, first_month, 1)
     following = date(year + last_month // 12, last_month % 12 + 1, 1)
     return first.isoformat(), date.fromordinal(following.toordinal() - 1).isoformat()
+
+
+def cell_text(value, column: Column) -> str:
+    if value is None or value == "":
+        return ""
+    if column.kind in ("count", "money") and isinstance(value, int):
+        return format_number(value)
+    if column.kind in ("days", "percent") and isinstance(value, int | float):
+        text = format_number(round(float(value), 1))
+        return f"{text}%" if column.kind == "percent" else text
+    return str(value)

@@ -21,7 +21,7 @@ from appliance import i18n
 from appliance.db import transaction
 from appliance.errors import UserError
 
-from . import exports, periods, register, wording
+from . import periods, register, wording
 from .periods import Settings
 
 FILES = ("payment-list.xlsx", "bank-transfers.csv", "signed-sheet.pdf", "statements.pdf")
@@ -109,6 +109,8 @@ def cmd_period_lock(args: argparse.Namespace) -> int:
 # -- files ---------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from . import exports
+
     cfg, conn = _site(args)
     key = register.cipher(cfg.secrets["personal_key"])
     period_id = _period_id(args.period)

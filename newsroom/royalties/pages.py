@@ -35,11 +35,19 @@ from appliance.i18n import LANGUAGES, LOCAL_TZ
 from appliance.i18n import gettext as _
 from appliance.users import list_users
 from newsroom.labels import N_
-from newsroom.pages import as_id, field, posted_form, read, render, signed_in, write
+from newsroom.pages import (
+    as_id,
+    field,
+    in_thread,
+    posted_form,
+    read,
+    render,
+    signed_in,
+    write,
+)
 from newsroom.permissions import can, require
-from newsroom.printing import in_thread
 
-from . import exports, grading, periods, register, rules, wording
+from . import grading, periods, register, rules, wording
 from .grading import Author, GradeInput
 from .periods import Settings
 from .register import ContributorInput
@@ -709,6 +717,8 @@ async def statement_page(request: web.Request) -> web.Response:
 
 
 async def statement_pdf(request: web.Request) -> web.Response:
+    from . import exports  # fpdf2 is loaded only when a document is made
+
     found = await _statement(request)
     pdf = await in_thread(exports.statements_pdf, [found], _issuer(request))
     return _download(pdf, "application/pdf",
@@ -720,6 +730,8 @@ async def export(request: web.Request) -> web.Response:
     require(user, "royalty.pay")
     period_id = _number(request)
     name = request.match_info["file"]
+    from . import exports  # openpyxl and fpdf2 are loaded only when needed
+
     if name not in EXPORTS:
         raise NotFoundError(_("No such file."))
     key = _key(request)
