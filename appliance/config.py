@@ -161,6 +161,30 @@ SETTINGS: list[Setting] = [
             "be framed."),
     Setting("opendata", "licence", "https://creativecommons.org/licenses/by/4.0/",
             "The licence of the open datasets, as the address of its text."),
+    Setting("royalties", "salary_date", "publication",
+            "Which date picks the base salary of a work's royalty: publication, "
+            "approval or payment (the period's payment date)."),
+    Setting("royalties", "rounding", "nearest",
+            "How royalty, remuneration and tax lines are rounded, once per line: "
+            "nearest (halves away from zero), down or up."),
+    Setting("royalties", "rounding_unit", 1,
+            "Round lines to a multiple of this many đồng: 1, 10, 100 or 1000."),
+    Setting("royalties", "paying_roles", ["editor-in-chief", "admin"],
+            "Staff roles that run payment periods, keep the register of contributors "
+            "and see personal ID numbers, tax codes and bank accounts in full."),
+    Setting("royalties", "grading_roles", ["editor-in-chief", "admin"],
+            "Staff roles that grade published works (kind, coefficient, authors, "
+            "adjustments); add section-editor to delegate grading."),
+    Setting("royalties", "payment_days", 60,
+            "Days from publication within which a work's royalty must be paid."),
+    Setting("royalties", "warn_days", 14,
+            "The dashboard warns about unpaid works this many days before their "
+            "payment is due."),
+    Setting("stats", "count_views", True,
+            "Count page views of the public site (first-party, no cookies: once per "
+            "visitor, page and day, nothing identifying is stored)."),
+    Setting("stats", "flush_seconds", 60,
+            "Seconds between writes of the counted page views to the database."),
     Setting("log", "level", "INFO",
             "Lowest level written to the log: DEBUG, INFO, WARNING or ERROR."),
     Setting("log", "format", "text",
@@ -372,6 +396,7 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
             raise UserError(f"{path}: {name} should be between 1 and 65535")
     _check_listening(values, path)
     _check_roles(values["security.totp_required_roles"], path)
+    _check_royalties(values, path)
     _check_origins(values["widgets.origins"], path)
     for name in ("api.anonymous_per_minute", "api.key_per_minute",
                  "webhooks.max_attempts", "webhooks.timeout_seconds",
@@ -415,6 +440,31 @@ def _check_roles(roles: list, path: Path) -> None:
                         f"{unknown}; use {', '.join(ROLES)}")
 
 
+def _check_royalties(values: dict[str, Any], path: Path) -> None:
+    from .money import ROUNDING_UNITS, ROUNDINGS
+    from .users import ROLES
+
+    if values["royalties.salary_date"] not in ("publication", "approval", "payment"):
+        raise UserError(f"{path}: royalties.salary_date should be publication, approval "
+                        "or payment")
+    if values["royalties.rounding"] not in ROUNDINGS:
+        raise UserError(f"{path}: royalties.rounding should be {', '.join(ROUNDINGS)}")
+    if values["royalties.rounding_unit"] not in ROUNDING_UNITS:
+        raise UserError(f"{path}: royalties.rounding_unit should be 1, 10, 100 or 1000")
+    for name in ("royalties.paying_roles", "royalties.grading_roles"):
+        unknown = [role for role in values[name] if role not in ROLES]
+        if unknown:
+            raise UserError(f"{path}: {name} has unknown roles {unknown}; use "
+                            f"{', '.join(ROLES)}")
+    if not 1 <= values["royalties.payment_days"] <= 366:
+        raise UserError(f"{path}: royalties.payment_days should be between 1 and 366")
+    if not 0 <= values["royalties.warn_days"] <= values["royalties.payment_days"]:
+        raise UserError(f"{path}: royalties.warn_days should be between 0 and "
+                        "royalties.payment_days")
+    if not 5 <= values["stats.flush_seconds"] <= 3600:
+        raise UserError(f"{path}: stats.flush_seconds should be between 5 and 3600")
+
+
 def _load_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / SECRETS_FILE
     try:
@@ -433,6 +483,8 @@ def new_secrets() -> dict[str, str]:
         "totp_key": secrets.token_urlsafe(32),
         # Encrypts webhook signing secrets at rest (feeds.webhooks).
         "webhook_key": secrets.token_urlsafe(32),
+        # Encrypts contributors' ID numbers, tax codes and bank accounts.
+        "personal_key": secrets.token_urlsafe(32),
     }
 
 

@@ -233,6 +233,13 @@ def find_item(conn: sqlite3.Connection, lang: str, slug: str,
     return _complete(conn, _item_from_row(row, row["body"])) if row else None
 
 
+def item_id_at(conn: sqlite3.Connection, lang: str, slug: str) -> int | None:
+    """The id of the item with this address, whatever its status."""
+    row = conn.execute("SELECT id FROM item WHERE lang = ? AND slug = ?",
+                       (lang, slug)).fetchone()
+    return row[0] if row else None
+
+
 def find_by_external_id(conn: sqlite3.Connection, source: str,
                         external_id: str) -> Item | None:
     row = conn.execute(

@@ -379,6 +379,15 @@ class Database:
             finally:
                 self.generation += 1
 
+    async def write_unseen(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A write that no public page shows (counters such as page views):
+        serialised like any write, but the generation stays, so the page
+        cache is not emptied for it."""
+        assert self._writer is not None, "database is not open"
+        fn = _in_caller_context(fn, kwargs)
+        async with self._write_lock:
+            return await self._writer.run(transaction, fn, *args)
+
     async def fetchall(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         return await self.read(lambda conn: conn.execute(sql, params).fetchall())
 

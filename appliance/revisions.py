@@ -68,6 +68,21 @@ def list_revisions(conn: sqlite3.Connection, item_id: int) -> list[Revision]:
     return [_from_row(row) for row in rows]
 
 
+def reached_at(conn: sqlite3.Connection, item_ids: list[int], status: str, *,
+               first: bool = True) -> dict[int, str]:
+    """When each item first (or last) reached a status, by its revisions:
+    for royalties (the approval date) and reports (submission to publication)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    pick = "min" if first else "max"
+    rows = conn.execute(
+        f"SELECT item_id, {pick}(saved_at) FROM item_revision WHERE status = ?"
+        f" AND item_id IN ({','.join('?' * len(ids))}) GROUP BY item_id",
+        [status, *ids])
+    return {row[0]: row[1] for row in rows}
+
+
 def get_revision(conn: sqlite3.Connection, item_id: int, revision: int) -> Revision:
     row = conn.execute(
         f"SELECT {_COLUMNS}, r.body{_FROM} WHERE r.item_id = ? AND r.revision = ?",

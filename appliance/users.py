@@ -52,6 +52,9 @@ class User:
     # role may take (table workflow_rule). Filled by get_user and find_user.
     sections: frozenset[int] = frozenset()
     transitions: frozenset[str] = frozenset()
+    # Duties the site's config gives the account's role (royalties: "grade",
+    # "pay"); set by the newsroom for the signed-in user.
+    duties: frozenset[str] = frozenset()
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> User:

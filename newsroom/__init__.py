@@ -29,6 +29,9 @@ page but the login needs an enabled staff account) and its interface language
     ...      /admin/widgets, /admin/webhooks..., /admin/partners...
                                  what is shared with other systems, see
                                  newsroom.integrations
+    ...      /admin/royalties... contributors, grades, payment periods, see
+                                 newsroom.royalties.pages
+    ...      /admin/reports...   periodic reports, see newsroom.reports.pages
     GET      /admin/static/...   the newsroom's stylesheet, script and editor
     ...      /api/v1/admin/...   the same actions as JSON for token holders,
                                  see newsroom.api
@@ -49,6 +52,8 @@ from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
 from . import api, integrations, trust
+from .reports import pages as report_pages
+from .royalties import pages as royalty_pages
 
 PREFIX = "/admin"
 
@@ -117,6 +122,8 @@ def newsroom_app() -> web.Application:
     _add_site_tools(router)
     trust.add_routes(router)
     integrations.add_routes(router)
+    royalty_pages.setup_routes(router)
+    report_pages.setup_routes(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")

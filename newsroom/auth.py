@@ -49,6 +49,7 @@ from .pages import (
     render,
     write,
 )
+from .permissions import with_duties
 
 log = logging.getLogger("portal.newsroom")
 
@@ -76,6 +77,8 @@ async def staff_only(request: web.Request, handler) -> web.StreamResponse:
     trust_proxy = request.config_dict[CONFIG]["server.trust_proxy"]
     audit.acting_from(client_address(request, trust_proxy))
     user = await _signed_in_user(request, session)
+    if user is not None:
+        user = with_duties(user, request.config_dict[CONFIG])
     request[USER] = user
     refusal = request.match_info.http_exception
     if isinstance(refusal, web.HTTPMethodNotAllowed):

@@ -14,18 +14,20 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 
 from appliance import audit, content
 from appliance.app import CONFIG
 from appliance.content import Item
-from appliance.i18n import current_language
+from appliance.i18n import LOCAL_TZ, current_language
 from appliance.tls import CertificateInfo, certificate_status
 from appliance.users import User, list_users
 from backup import backup_status
 
 from . import workflow
+from .royalties import periods as royalty_periods
 from .pages import read, render, signed_in
 from .permissions import can, require
 
@@ -185,12 +187,23 @@ async def dashboard(request: web.Request) -> web.Response:
         dict.fromkeys(request.config_dict[CONFIG].languages + ["vi", "en", "km"])
     )
     data = await read(request, dashboard_data, user, languages)
+    data["royalty_due"], data["royalty_due_total"] = [], 0
+    if can(user, "royalty.view"):
+        data["royalty_due"], data["royalty_due_total"] = await read(
+            request, _royalty_due, request.config_dict[CONFIG])
     # Backups are the IT Center's: administrators see how they stand.
     backup = (await asyncio.to_thread(backup_status, request.config_dict[CONFIG])
               if can(user, "backup.view") else None)
     return await render(request, "dashboard.html", data | {
         "languages": languages, "backup": backup,
         "certificate": certificate_notice(request, user)})
+
+
+def _royalty_due(conn: sqlite3.Connection, config) -> tuple[list, int]:
+    """Works whose 60 days to be paid run out soon (or did)."""
+    today = datetime.now(LOCAL_TZ).date().isoformat()
+    return royalty_periods.due_works(conn, today, config["royalties.payment_days"],
+                                     config["royalties.warn_days"], limit=8)
 
 
 def certificate_notice(request: web.Request, user: User) -> CertificateInfo | None:

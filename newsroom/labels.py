@@ -100,6 +100,23 @@ AUDIT_ACTIONS = {
     "user.add": N_("added the user"),
     "user.disable": N_("disabled the user"),
     "user.password": N_("changed the password of"),
+    "contributor.add": N_("added to the register of contributors"),
+    "contributor.update": N_("changed the register entry of"),
+    "contributor.reveal": N_("was shown personal numbers in full:"),
+    "royalty.grade": N_("graded the royalty of"),
+    "royalty.rule": N_("changed a royalty rule:"),
+    "royalty.rule.delete": N_("removed a royalty rule version:"),
+    "period.open": N_("opened the payment period"),
+    "period.collect": N_("collected works into the payment period"),
+    "period.review": N_("sent to review the payment period"),
+    "period.reopen": N_("reopened the payment period"),
+    "period.lock": N_("locked the payment period"),
+    "period.delete": N_("deleted the payment period"),
+    "period.remuneration": N_("added remuneration to the payment period"),
+    "period.correction": N_("added a correction to the payment period"),
+    "period.correct": N_("corrected a paid work in the payment period"),
+    "period.remove_line": N_("removed a line from the payment period"),
+    "period.remove_work": N_("took a work out of the payment period"),
 }
 
 # Shown after a redirect (?done=...): a fixed vocabulary, so no text from the

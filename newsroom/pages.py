@@ -3,7 +3,9 @@ language, the CSRF token, notices after an action, and rendering."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import re
 from collections.abc import AsyncIterator, Callable
 from functools import partial
@@ -116,6 +118,13 @@ def field(form: MultiDictProxy, name: str) -> str:
 def as_id(text: object) -> int | None:
     """A record number typed or sent in a form, or None when it is not one."""
     return int(text) if isinstance(text, str) and _NUMBER.fullmatch(text) else None
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run CPU work (a PDF or a spreadsheet) in a worker thread, off the event
+    loop, in the caller's context (its interface language)."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(None, context.run, fn, *args)
 
 
 def page_number(request: web.Request) -> int:

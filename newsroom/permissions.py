@@ -9,6 +9,7 @@ at roles themselves. Workflow steps are asked for as
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from appliance.content import Item
 from appliance.errors import ForbiddenError
@@ -94,6 +95,30 @@ def _newsroom_staff(user: User, item: Item | None) -> bool:
     return user.role != "contributor"
 
 
+def _grades(user: User, item: Item | None) -> bool:
+    return "grade" in user.duties
+
+
+def _pays(user: User, item: Item | None) -> bool:
+    return "pay" in user.duties
+
+
+def _royalty_staff(user: User, item: Item | None) -> bool:
+    return bool(user.duties & {"grade", "pay"})
+
+
+def _reports(user: User, item: Item | None) -> bool:
+    return user.role in EDITING_ROLES or _royalty_staff(user, item)
+
+
+def with_duties(user: User, config) -> User:
+    """The user with the royalty duties the config gives their role."""
+    duties = {duty for duty, setting in (("grade", "royalties.grading_roles"),
+                                         ("pay", "royalties.paying_roles"))
+              if user.role in config[setting]}
+    return replace(user, duties=frozenset(duties))
+
+
 def _view(user: User, item: Item | None) -> bool:
     return user.role in EDITING_ROLES or _own(user, item)
 
@@ -149,6 +174,13 @@ RULES: dict[str, Rule] = {
     # What the portal shares with other systems (newsroom.integrations).
     "widget.embed": _any_staff,
     "integrations.manage": _admin,
+    # Royalties: graders and payers are roles named in the config.
+    "royalty.own": _any_staff,
+    "royalty.view": _royalty_staff,
+    "royalty.grade": _grades,
+    "royalty.pay": _pays,
+    "royalty.rules": _admin,
+    "report.view": _reports,
 }
 
 REASONS = {
@@ -206,6 +238,14 @@ REASONS = {
     "integrations.manage": N_(
         "Only administrators may manage webhooks and partners' API keys."
     ),
+    "royalty.view": N_("Only the staff who grade works or pay royalties may open this."),
+    "royalty.grade": N_("Only the roles that grade works may grade them."),
+    "royalty.pay": N_(
+        "Only the roles that pay royalties may run payment periods, keep the "
+        "register and see personal numbers."
+    ),
+    "royalty.rules": N_("Only administrators may change the royalty rules."),
+    "report.view": N_("Only editors and the staff who pay royalties may read reports."),
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),

@@ -54,6 +54,15 @@ SCREENS = [
     ("downtime", "admin", "/admin/downtime", None),
     ("snippets", "admin", "/admin/snippets", None),
     ("about-pages", "editor", "/admin/about?page=organisation&lang=vi", None),
+    ("royalties", "chief", "/admin/royalties", None),
+    ("royalty-grade", "chief", "/admin/royalties/works/{graded}", None),
+    ("royalty-period", "chief", "/admin/royalties/periods/{locked}", None),
+    ("royalty-contributors", "chief", "/admin/royalties/contributors", None),
+    ("royalty-rules", "admin", "/admin/royalties/rules", None),
+    ("royalty-statement", "writer", "/admin/royalties/periods/{locked}/statements/{writer}",
+     None),
+    ("report-production", "chief", "/admin/reports/production?period={month}", None),
+    ("report-royalties", "chief", "/admin/reports/royalties?period={pay_month}", None),
 ]
 
 
@@ -74,6 +83,7 @@ def _build_site(folder: Path, port: int) -> tuple[config_mod.Config, dict[str, i
         transaction(conn, _add_newsroom, PASSWORD)
         transaction(conn, add_portal_pages, config.base_url)
         ids = _stories(conn) | transaction(conn, _trust_samples)
+        ids |= _royalty_month(conn, config)
     finally:
         conn.close()
     return config, ids
@@ -118,6 +128,53 @@ def _trust_samples(conn) -> dict[str, int]:
         tally[(day, "/vi/procedures/", "vi", 4)] += 3
     ratings.add_counts(conn, tally)
     return {"feedback": message.id}
+
+
+def _royalty_month(conn, config) -> dict:
+    """Last month's published stories graded and paid in a locked period,
+    the writer in the register, and some page views."""
+    from newsroom.royalties import periods, register
+    from newsroom.royalties.grading import Author, GradeInput
+    from newsroom.royalties.register import ContributorInput
+    from web.pageviews import record_views
+
+    key = register.cipher(config.secrets["personal_key"])
+    writer_user = conn.execute("SELECT id FROM user WHERE username = 'writer'").fetchone()[0]
+    people = [transaction(conn, register.save_contributor, key, ContributorInput(
+        full_name=name, pen_name=pen, user_id=user, tax_code=tax, bank_account=account,
+        bank_name=bank)) for name, pen, user, tax, account, bank in (
+            ("Nguyễn Văn An", "Hoài An", writer_user, "8012345678", "0123456789012",
+             "Vietcombank An Giang"),
+            ("Trần Thị Bình", "", None, "8098765432", "9704229200001", "Agribank Châu Đốc"),
+            ("Thạch Sô Phal", "សុផល", None, "", "3141592653", "BIDV Rạch Giá"))]
+    today = datetime.now(UTC).date()
+    last = today.replace(day=1) - timedelta(days=1)
+    first = last.replace(day=1)
+    rows = conn.execute(
+        "SELECT id, lang FROM item WHERE status = 'published' AND kind = 'article'"
+        " ORDER BY id LIMIT 6").fetchall()
+    grades = [("reportage", 3000), ("news", 800), ("news", 1000), ("photo", 500),
+              ("commentary", 2000), ("news", 600)]
+    for (item_id, lang), (kind, coefficient) in zip(rows, grades, strict=False):
+        day = first + timedelta(days=item_id % 25)
+        conn.execute("UPDATE item SET published_at = ? WHERE id = ?",
+                     (f"{day.isoformat()}T02:00:00Z", item_id))
+        authors = ([Author(people[2].id, 10_000)] if lang == "km" else
+                   [Author(people[0].id, 6000), Author(people[1].id, 4000)]
+                   if kind == "reportage" else [Author(people[0].id, 10_000)])
+        transaction(conn, periods.grade_work, item_id,
+                    GradeInput(kind, coefficient, authors), None)
+        transaction(conn, record_views, [(day.isoformat(), content.get_item(
+            conn, item_id).url, 50 + 37 * (item_id % 7))])
+    period = transaction(conn, lambda c: periods.open_period(
+        c, first.isoformat(), last.isoformat(), pay_on=today.isoformat()))
+    transaction(conn, periods.collect, period.id, periods.Settings(), None)
+    transaction(conn, lambda c: periods.add_line(
+        c, period.id, people[1].id, "remuneration", "Biên tập chuyên mục", amount=1_500_000))
+    transaction(conn, periods.to_review, key, period.id, None)
+    transaction(conn, periods.lock, period.id, None)
+    return {"graded": rows[0][0], "locked": period.id, "writer": people[0].id,
+            "month": first.strftime("%Y-%m"), "pay_month": today.strftime("%Y-%m")}
 
 
 async def _sign_in(browser, base: str, username: str):

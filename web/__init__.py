@@ -23,6 +23,7 @@ from . import (
     documents,
     home,
     news,
+    pageviews,
     procedures,
     redirects,
     root,
@@ -44,6 +45,7 @@ def setup(app: web.Application) -> None:
     trust.setup(app)
     aiohttp_jinja2.get_env(app).globals.update(
         trust.template_globals(app), about_title=appliance_about.page_title)
+    pageviews.setup(app)
 
     app.middlewares.append(compress_text_files)
     static = resources.files("web").joinpath("static")

@@ -153,7 +153,8 @@ async def test_every_post_route_of_the_newsroom_refuses_a_missing_token(
     from newsroom import newsroom_app
 
     values = {"id": str(stories["vi"]), "revision": "1", "link": "1",
-              "key": "tin-tuc", "item": str(stories["en"])}
+              "key": "tin-tuc", "item": str(stories["en"]), "table": "base_salary",
+              "line": "1"}
     paths = sorted({
         route.resource.canonical.format(**values)
         for route in newsroom_app().router.routes()
