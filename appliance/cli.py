@@ -259,6 +259,10 @@ def build_parser() -> Parser:
     p.add_argument("--name", dest="label", metavar="LABEL", default="command line",
                    help="what the token is for, shown in the profile (default: command line)")
 
+    from search.cli import add_commands as add_source_commands
+
+    add_source_commands(commands, command)
+
     command("version", cmd_version, "print the version", data=False)
     return parser
 

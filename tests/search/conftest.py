@@ -44,3 +44,27 @@ def add(db) -> Callable[..., None]:
         db.execute("COMMIT")
 
     return add_docs
+
+
+# -- fixture sources ------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def source_corpus(corpus):
+    from sources_support import Corpus
+
+    return Corpus.load(corpus)
+
+
+@pytest.fixture
+def source_state(source_corpus):
+    from sources_support import State
+
+    return State(source_corpus)
+
+
+@pytest.fixture
+async def sources_server(aiohttp_server, source_state):
+    """The fixture sources on loopback; `.make_url(path)` addresses one."""
+    from sources_support import fixture_app
+
+    return await aiohttp_server(fixture_app(source_state))
