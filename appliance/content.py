@@ -1170,6 +1170,8 @@ def document_relations(conn: sqlite3.Connection, item: Item) -> Relations:
             target = relations.replaced_by if row["relation"] == "replaces" \
                 else relations.amended_by
             target.append(_item_from_row(row))
+        _attach_listing_extras(conn, relations.amended_by + relations.replaced_by,
+                               with_images=False)
     if relations.replaced_by:
         relations.status = "replaced"
     elif relations.amended_by and relations.status in (None, "in_force"):

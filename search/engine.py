@@ -105,7 +105,8 @@ def run_search(conn: sqlite3.Connection, q: str, kinds: list[str] | None = None,
     An item's id comes back as the item's id ("123" for ref "item:123"); a
     document from elsewhere keeps its ref as id. Items also carry
     `title_html` (the title with the matched words marked) and `status` (a
-    legal document's status); the answer carries `suggestion`, a spelling
+    legal document's status) and `number` (a document number or procedure
+    code); the answer carries `suggestion`, a spelling
     that finds something when the query found nothing (or None).
     """
     page, per_page = _page_numbers(page, per_page)
@@ -424,7 +425,7 @@ class _Search:
         if not ids:
             return {}
         rows = self.conn.execute(
-            "SELECT search_doc.id, ref, kind, lang, date, external_id, url, title, "
+            "SELECT search_doc.id, ref, kind, lang, date, external_id, url, title, number, "
             "substr(summary, 1, 300) AS summary, search_facet.tokens AS tokens "
             "FROM search_doc LEFT JOIN search_facet ON search_facet.id = search_doc.id "
             "WHERE search_doc.id IN (SELECT value FROM json_each(?))", (_json(ids),))
@@ -514,6 +515,7 @@ class _Search:
             "date": row["date"],
             "lang": row["lang"],
             "status": status,
+            "number": row["number"],
         }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,12 +42,26 @@ class QueryLog:
     searches: Counter[tuple[str, str]] = field(default_factory=Counter)
     empty: Counter[tuple[str, str]] = field(default_factory=Counter)
     written: dict[str, str] = field(default_factory=dict)
+    # Whether each recent query found something, for searches answered from
+    # the page cache (which do not run the search).
+    found: OrderedDict[str, bool] = field(default_factory=OrderedDict)
 
-    def note(self, text: str, found: int) -> None:
+    def note(self, text: str, found: int | None) -> None:
+        """Count one search; `found` None means it was answered from the
+        page cache, and the last count of the same query stands for it."""
         text = " ".join((text or "").split())[:MAX_KEPT_CHARS]
         if not worth_keeping(text) or len(self.searches) >= MAX_PENDING:
             return
-        key = (query_key(text), today())
+        folded = query_key(text)
+        if found is None:
+            if folded not in self.found:
+                return
+            found = int(self.found[folded])
+        self.found[folded] = bool(found)
+        self.found.move_to_end(folded)
+        while len(self.found) > MAX_PENDING:
+            self.found.popitem(last=False)
+        key = (folded, today())
         self.searches[key] += 1
         if not found:
             self.empty[key] += 1

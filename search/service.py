@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -106,10 +107,38 @@ async def save_query_counts(app: web.Application) -> None:
         await app[DB].write(querylog.save_counts, rows, config["search.keep_query_days"])
 
 
+FOUND = web.RequestKey("search_found", int)
+
+
 def note_query(request: web.Request, text: str, found: int) -> None:
-    """Count a search (the public page and the API call this)."""
-    if request.config_dict[CONFIG]["search.log_queries"] and QUERY_LOG in request.config_dict:
-        request.config_dict[QUERY_LOG].note(text, found)
+    """Say how many results a search found (the handlers behind `counted`)."""
+    request[FOUND] = found
+
+
+def counted(read_query):
+    """Count every first-page search a handler answers, from the cache or
+    not; `read_query(request)` gives the query text, or None to skip."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            response = await handler(request)
+            config = request.config_dict[CONFIG]
+            text = read_query(request)
+            if text and response.status in (200, 304) and config["search.log_queries"] \
+                    and QUERY_LOG in request.config_dict:
+                request.config_dict[QUERY_LOG].note(text, request.get(FOUND))
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def first_page_query(request: web.Request) -> str | None:
+    if request.query.get("page", "1") not in ("", "1"):
+        return None
+    return request.query.get("q", "")
 
 
 @cached

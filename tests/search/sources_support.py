@@ -1,7 +1,7 @@
-"""Fixture servers for the connectors: feeds, JSON, CSV, XLSX, a sitemap with
-its pages, and a one-stop dossier look-up, all built from the real corpus and
-served on loopback, with the ways real sources fail: slow, down, malformed,
-in a legacy encoding, and deleting items between two syncs."""
+"""Fixture servers for the connectors: feeds, JSON, CSV, XLSX and a sitemap
+with its pages, all built from the real corpus and served on loopback, with the ways real sources fail: slow, down, malformed,
+in a legacy encoding, and deleting items between two syncs. (The one-stop
+system's fixture is tests/dossier_support.py.)"""
 
 from __future__ import annotations
 
@@ -312,38 +312,6 @@ async def page(request: web.Request) -> web.Response:
     raise web.HTTPNotFound()
 
 
-# -- the one-stop system ----------------------------------------------------------
-
-DOSSIERS = {
-    "000.00.25.H01-251120-0001": {
-        "maHoSo": "000.00.25.H01-251120-0001", "trangThai": "Đang giải quyết",
-        "ngayTiepNhan": "2025-11-20T08:15:00+07:00", "ngayHenTra": "2025-11-27",
-        "coQuanTiepNhan": "Trung tâm Phục vụ hành chính công tỉnh An Giang",
-        "tenThuTuc": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
-        # Personal data the look-up must never show or keep.
-        "chuHoSo": "Nguyễn Văn An", "soDienThoai": "0912345678",
-        "soCCCD": "089123456789", "diaChi": "Số 5, đường Lê Lợi",
-    },
-}
-
-
-async def dossier(request: web.Request) -> web.Response:
-    state = _count(request)
-    if request.headers.get("Authorization") != "Bearer mot-cua-test-token":
-        raise web.HTTPUnauthorized()
-    found = DOSSIERS.get(request.match_info["code"])
-    if found is None:
-        return web.json_response({"error": "not found"}, status=404)
-    del state
-    return web.json_response(found)
-
-
-async def dossier_hangs(request: web.Request) -> web.Response:
-    _count(request)
-    await asyncio.sleep(60)
-    return web.json_response({})
-
-
 def fixture_app(state: State) -> web.Application:
     app = web.Application()
     app[STATE] = state
@@ -359,8 +327,6 @@ def fixture_app(state: State) -> web.Application:
     add("/thu-tuc.xlsx", procedures_xlsx)
     add("/sitemap.xml", sitemap)
     add("/tin/{id}", page)
-    add("/mot-cua/ho-so/{code}", dossier)
-    add("/treo/ho-so/{code}", dossier_hangs)
     return app
 
 

@@ -8,7 +8,7 @@ import search.engine as engine
 from search.engine import run_search
 
 ITEM_KEYS = {"kind", "id", "external_id", "title", "title_html", "url", "snippet",
-             "date", "lang", "status"}
+             "date", "lang", "status", "number"}
 
 
 def ids(answer):
