@@ -20,6 +20,7 @@ from appliance.app import CONFIG
 from appliance.content import Item
 from appliance.i18n import current_language
 from appliance.users import User, list_users
+from search import sources
 
 from . import workflow
 from .pages import read, render, signed_in
@@ -67,6 +68,7 @@ def dashboard_data(conn: sqlite3.Connection, user: User, languages: list[str]) -
     counts = content.status_counts(conn, languages)
     return {
         "overdue": workflow.overdue(conn, OVERDUE_GRACE_SECONDS),
+        "source_alarms": sources.alarms(conn) if can(user, "source.manage") else [],
         "my_drafts": my_drafts(conn, user),
         "waiting": waiting_for(conn, user),
         "scheduled": scheduled(conn),

@@ -100,6 +100,13 @@ AUDIT_ACTIONS = {
     "user.add": N_("added the user"),
     "user.disable": N_("disabled the user"),
     "user.password": N_("changed the password of"),
+    "source.add": N_("added the outside source"),
+    "source.update": N_("changed the outside source"),
+    "source.delete": N_("removed the outside source"),
+    "synonym.save": N_("changed the synonym table:"),
+    "synonym.delete": N_("removed a synonym"),
+    "pin.add": N_("pinned a search result for"),
+    "pin.delete": N_("removed a pinned search result"),
 }
 
 # Shown after a redirect (?done=...): a fixed vocabulary, so no text from the

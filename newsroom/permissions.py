@@ -119,6 +119,8 @@ RULES: dict[str, Rule] = {
     "item.history": _view,
     "review_link.manage": _editor,
     "translation.view": _any_staff,
+    "source.manage": _structure,
+    "search.manage": _editor,
 }
 
 REASONS = {
@@ -154,6 +156,10 @@ REASONS = {
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),
+    "source.manage": N_(
+        "Only the editor-in-chief and administrators may manage outside sources."
+    ),
+    "search.manage": N_("Only editors may change how search answers."),
 }
 
 

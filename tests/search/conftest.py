@@ -68,3 +68,19 @@ async def sources_server(aiohttp_server, source_state):
     from sources_support import fixture_app
 
     return await aiohttp_server(fixture_app(source_state))
+
+
+@pytest.fixture
+def doc_item(conn):
+    """doc_item(title, kind, code): a published item of the test site."""
+    from appliance import content
+    from appliance.content import ItemInput
+    from appliance.db import transaction
+
+    def make(title: str, kind: str, code: str | None):
+        data = ItemInput(kind=kind, lang="vi", title=title,
+                         procedure={"code": code} if kind == "procedure" else {})
+        return transaction(conn, lambda db: content.save_item(db, data,
+                                                              status="published"))
+
+    return make
