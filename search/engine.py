@@ -74,10 +74,13 @@ PROGRESS_STEPS = 1_000
 
 TEXT_BM25 = "bm25(search_fts, 10.0, 4.0, 1.0, 10.0, 0.0)"
 # Tiers, best first: the whole query as a phrase in the title; every word
-# (and word of intent) in the title; every word that must match in the title;
-# the whole phrase in the summary; most of the words in the title; the rest.
-(TITLE_PHRASE, TITLE_WORDS, TITLE_REQUIRED, SUMMARY_PHRASE, TITLE_MOST,
- ELSEWHERE) = 5, 4, 3, 2, 1, 0
+# that must match in the title; the whole phrase in the summary; all those
+# words but one in the title; the rest. Words of intent only weigh inside a
+# tier: a title holding them (or the official verb they stand for) ranks
+# higher.
+TITLE_PHRASE, TITLE_WORDS, SUMMARY_PHRASE, TITLE_MOST, ELSEWHERE = 4, 3, 2, 1, 0
+INTENT_WEIGHT = 0.25
+WHOLE_QUERY_BONUS = 1.25
 # bm25 runs only when no query word is in more documents than this, and
 # counting took at most BM25_COUNT_SECONDS: its first step reads the whole
 # document list of every word and phrase.
@@ -543,6 +546,25 @@ class _Ranker:
         self.today = datetime.now(UTC).date()
 
     def key(self, row: sqlite3.Row, text_score: float | None) -> tuple[int, float]:
+        tier, score = self._key(row, text_score)
+        # Asked with a word of intent, a procedure or service whose title
+        # holds the thing asked for and the verb (or the official verb it
+        # stands for) ranks with the titles holding the whole query ("làm hộ
+        # chiếu": Cấp hộ chiếu, not the news of people doing so); titles that
+        # hold the whole query still come first among them.
+        if self.optional and row["kind"] in INTENT_BOOST and tier == TITLE_WORDS \
+                and self._intent_held(row["title"]):
+            return TITLE_PHRASE, score
+        if self.optional and tier == TITLE_PHRASE:
+            return tier, score * WHOLE_QUERY_BONUS
+        return tier, score
+
+    def _intent_held(self, title: str) -> bool:
+        padded = _padded(_WORD_OR_BREAK.findall(_lowered(title)))
+        return any(a in padded for alternatives, optional in self.groups if optional
+                   for a in alternatives)
+
+    def _key(self, row: sqlite3.Row, text_score: float | None) -> tuple[int, float]:
         title, summary = row["title"], row["summary"]
         title_lowered = _lowered(title)
         title_words = words(title) if is_khmer(title) else \
@@ -553,16 +575,16 @@ class _Ranker:
         anywhere = self._accent_forms(summary, None, in_title)
         padded = _padded(title_words)
         tier, held = self._tier(padded, summary, self._agreement(in_title))
-        if tier >= TITLE_REQUIRED:
+        if tier >= TITLE_WORDS:
             score = 0.5 + coverage
-            if self.optional:
-                optional = sum(1 for alternatives, is_optional in self.groups
-                               if is_optional and any(a in padded for a in alternatives))
-                score *= 1.0 + 0.5 * optional / self.optional
         elif tier == TITLE_MOST:
             score = (0.5 + coverage) * held
         else:
             score = (text_score or 1.0) * (1.0 + coverage)
+        if self.optional:
+            intent = sum(1 for alternatives, is_optional in self.groups
+                         if is_optional and any(a in padded for a in alternatives))
+            score *= 1.0 + INTENT_WEIGHT * intent / self.optional
         score *= 1.0 + ACCENT_WEIGHT * self._agreement(anywhere)
         score *= self.kind_boost.get(row["kind"], 1.0)
         if row["kind"] in NEWS_KINDS:
@@ -573,25 +595,21 @@ class _Ranker:
               title_agreement: float) -> tuple[int, float]:
         """The tier, and the share of the query's groups the title holds."""
         held = [any(a in title for a in alternatives)
-                for alternatives, _ in self.groups]
+                for alternatives, optional in self.groups if not optional]
+        numeric = [n for n, (_, optional) in zip(self.numeric, self.groups, strict=True)
+                   if not optional]
         share = sum(held) / max(1, len(held))
         # A title whose words fold like the query's but are written otherwise
         # (bạn for bàn) is another title: it ranks with the rest.
-        if title_agreement >= 0:
-            if all(held):
-                whole = self.whole is None or self.whole in title
-                return (TITLE_PHRASE if whole else TITLE_WORDS), share
-            required = [h for h, (_, optional) in zip(held, self.groups, strict=True)
-                        if not optional]
-            if required and all(required):
-                return TITLE_REQUIRED, share
+        if title_agreement >= 0 and held and all(held):
+            whole = self.whole is None or self.whole in title
+            return (TITLE_PHRASE if whole else TITLE_WORDS), share
         if self.whole and \
                 self.whole in _padded(_WORD_OR_BREAK.findall(_lowered(summary))):
             return SUMMARY_PHRASE, share
-        numbers_held = all(h for h, numeric in zip(held, self.numeric, strict=True)
-                           if numeric)
-        if title_agreement >= 0 and len(self.groups) >= 3 and numbers_held and \
-                sum(held) >= len(self.groups) - 1:
+        numbers_held = all(h for h, n in zip(held, numeric, strict=True) if n)
+        if title_agreement >= 0 and len(held) >= 3 and numbers_held and \
+                sum(held) >= len(held) - 1:
             return TITLE_MOST, share
         return ELSEWHERE, share
 

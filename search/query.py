@@ -171,11 +171,29 @@ def accent_key(word: str) -> str:
 # khẩu ở đâu"): a title need not hold them, but holding them counts.
 INTENT_WORDS = (
     "xin", "làm", "làm lại", "mở", "cấp", "cấp lại", "cấp mới", "đổi", "muốn",
-    "cần", "thủ tục", "hướng dẫn", "cách", "ở đâu", "thế nào", "như thế nào",
-    "bao lâu", "mất bao lâu", "bao nhiêu", "hồ sơ",
+    "cần", "thủ tục", "hướng dẫn", "cách", "hồ sơ",
 )
-_INTENT = {tuple(w.split()) for w in INTENT_WORDS}
-_INTENT_FOLDED = {tuple(fold(w).split()) for w in INTENT_WORDS}
+# ... and the questions people put after it ("làm hộ chiếu ở đâu").
+QUESTION_WORDS = ("ở đâu", "thế nào", "như thế nào", "bao lâu", "mất bao lâu",
+                  "bao nhiêu", "mất bao nhiêu tiền")
+_INTENT = {tuple(w.split()) for w in INTENT_WORDS + QUESTION_WORDS}
+_QUESTIONS = {tuple(fold(w).split()) for w in QUESTION_WORDS}
+# Typed without marks, a word is taken for intent only where its folded form
+# is not also a common other word ("doi" is also đối, "can" also căn).
+_AMBIGUOUS_FOLDED = {("doi",), ("can",), ("mo",), ("cap",), ("muon",), ("cach",)}
+_INTENT_FOLDED = {tuple(fold(w).split()) for w in INTENT_WORDS} - _AMBIGUOUS_FOLDED
+# What official titles say for the everyday verb ("làm hộ chiếu" is "Cấp hộ
+# chiếu", "mở cửa hàng" is "Đăng ký thành lập hộ kinh doanh"): a title
+# holding one counts as holding the word of intent.
+INTENT_MEANS = {
+    ("lam",): [("cap",), ("dang", "ky")],
+    ("xin",): [("cap",), ("dang", "ky")],
+    ("lam", "lai"): [("cap", "lai")],
+    ("mo",): [("thanh", "lap"), ("dang", "ky")],
+    ("doi",): [("cap", "doi")],
+    ("can",): [("cap",)],
+    ("muon",): [("cap",), ("dang", "ky")],
+}
 MAX_SPAN_WORDS = 6
 
 # A synonym table: the folded words of a term -> the folded phrases that
@@ -192,14 +210,14 @@ def parse(text: str, synonyms: Synonyms | None = None) -> Query:
     for word in text.split(" "):
         kept = []
         for phrase in _word_phrases(word):
-            if phrase in seen or len(seen) >= MAX_PHRASES:
-                continue
-            if terms + len(phrase.terms) > MAX_TERMS:
+            if len(seen) >= MAX_PHRASES or terms + len(phrase.terms) > MAX_TERMS:
                 break
+            kept.append(phrase)
+            if phrase in seen:  # "lại" and "lái" are one word to the index
+                continue
             seen.add(phrase)
             terms += len(phrase.terms)
             query.phrases.append(phrase)
-            kept.append(phrase)
         if kept:
             typed.append((word, kept))
         query.marked += _marked_tokens(word)
@@ -210,25 +228,44 @@ def parse(text: str, synonyms: Synonyms | None = None) -> Query:
 
 def _groups(typed: list[tuple[str, list[Phrase]]], synonyms: Synonyms) -> list[Group]:
     """The typed words as groups: a run of whole words that a synonym names
-    becomes one group with its alternatives, a run of words of intent one
-    optional group (unless nothing else is left); other words stay apart."""
-    groups: list[Group] = []
+    becomes one group with its alternatives; other words stay apart. Words
+    of intent before the thing asked for, and questions after it, are
+    optional groups (unless nothing else is left); elsewhere they are words
+    like others ("được làm" is no request)."""
+    found: list[tuple[Group, bool]] = []  # (group, may be intent)
     i = 0
     while i < len(typed):
         span, alternatives = _longest_span(typed, i, synonyms)
         if span:
             words = tuple(t for _, phrases in typed[i:i + span] for t in phrases[0].terms)
-            others = tuple(Phrase(a) for a in alternatives if a != words)
-            groups.append(Group((Phrase(words), *others), _is_intent(typed[i:i + span])))
+            others = tuple(Phrase(a) for a in dict.fromkeys(alternatives) if a != words)
+            found.append((Group((Phrase(words), *others)), _is_intent(typed[i:i + span])))
             i += span
             continue
         word, phrases = typed[i]
         for phrase in phrases:
-            groups.append(Group((phrase,), len(phrases) == 1 and _is_intent([typed[i]])))
+            intent = len(phrases) == 1 and _is_intent([typed[i]])
+            found.append((Group((phrase,)), intent))
         i += 1
-    if groups and all(g.optional for g in groups):
-        groups = [Group(g.alternatives) for g in groups]
-    return groups
+    leading = 0
+    while leading < len(found) and found[leading][1] \
+            and found[leading][0].typed.terms not in _QUESTIONS:
+        leading += 1
+    trailing = len(found)
+    while trailing > leading and found[trailing - 1][1] \
+            and found[trailing - 1][0].typed.terms in _QUESTIONS:
+        trailing -= 1
+    if leading == 0 and trailing == len(found) or leading >= trailing:
+        # No words of intent, or nothing but: everything is asked for.
+        return list(dict.fromkeys(g for g, _ in found))
+    groups = []
+    for n, (group, _) in enumerate(found):
+        if n < leading or n >= trailing:
+            means = INTENT_MEANS.get(group.typed.terms, [])
+            extra = tuple(Phrase(m) for m in means if Phrase(m) not in group.alternatives)
+            group = Group(group.alternatives + extra, optional=True)
+        groups.append(group)
+    return list(dict.fromkeys(groups))
 
 
 def _longest_span(typed, start: int, synonyms: Synonyms):

@@ -243,7 +243,9 @@ WITH seeds (term, expansions, two_way) AS (VALUES
     ('MST', '["mã số thuế"]', 1),
     ('giấy phép kinh doanh', '["đăng ký kinh doanh"]', 0),
     ('mở công ty', '["thành lập doanh nghiệp", "đăng ký doanh nghiệp"]', 0),
-    ('mở cửa hàng', '["đăng ký hộ kinh doanh"]', 0))
+    ('mở cửa hàng', '["thành lập hộ kinh doanh", "đăng ký hộ kinh doanh"]', 0),
+    ('mở quán', '["thành lập hộ kinh doanh", "đăng ký hộ kinh doanh"]', 0),
+    ('hộ chiếu bị mất', '["mất hộ chiếu"]', 0))
 INSERT INTO search_synonym (term, term_key, expansions, two_way, updated_at)
 SELECT term, fold_lower(term), expansions, two_way, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
 FROM seeds;

@@ -17,6 +17,12 @@ from search import querylog, sources
 from search.service import QUERY_LOG, save_query_counts
 
 
+async def in_english(staff):
+    response = await staff.post("/admin/language", {"lang": "en", "next": "/admin/"})
+    assert response.status == 303
+    return staff
+
+
 async def wait_for_sync(conn, name, tries=100):
     for _ in range(tries):
         source = sources.get_source(conn, name)
@@ -40,6 +46,7 @@ async def api_titles(client, q):
 ])
 async def test_a_source_added_in_the_admin_is_found_after_one_sync(
         admin, client, conn, sources_server, source_state, kind, path, mapping):
+    await in_english(admin)
     response = await admin.post("/admin/sources", {
         "name": f"nguồn {kind}", "kind": kind, "url": str(sources_server.make_url(path)),
         "every": "60", "item_kind": "procedure" if kind in ("json", "csv") else "article",
@@ -61,6 +68,7 @@ async def test_a_source_added_in_the_admin_is_found_after_one_sync(
 
 
 async def test_a_failing_source_says_why_and_raises_the_alarm(admin, conn):
+    await in_english(admin)
     url = f"http://127.0.0.1:{closed_port()}/feed.xml"
     response = await admin.post("/admin/sources", {
         "name": "Xã đã tắt", "kind": "rss", "url": url, "every": "5", "alarm": "5",
@@ -87,6 +95,7 @@ async def test_a_failing_source_says_why_and_raises_the_alarm(admin, conn):
     ({"mapping": '{"fields": {"tieu_de": "x"}}'}, "not a field of the import format"),
 ])
 async def test_bad_sources_are_refused_in_words(admin, form, message):
+    await in_english(admin)
     data = {"name": "sai", "kind": "json", "url": "https://api.example.vn/x",
             "every": "60", "item_kind": "procedure", "lang": "vi", **form}
     response = await admin.post("/admin/sources", data)

@@ -11,11 +11,18 @@ import pytest
 from sources_support import JSON_MAPPING, XLSX_MAPPING, closed_port, survives_1258
 
 from appliance.db import transaction
+from appliance.i18n import set_language
 from search import sources, sync
 from search.engine import run_search
 from search.fetch import Limits
 
 pytestmark = pytest.mark.corpus
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Errors are read in English here, whatever ran before."""
+    set_language("en")
 
 LIMITS = Limits(timeout=2.0, max_bytes=5 * 1024 * 1024)
 
