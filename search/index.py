@@ -82,32 +82,35 @@ def index_document(conn: sqlite3.Connection, doc: SearchDoc) -> None:
     """Add a document, or replace the one with the same ref."""
     tag = doc_tag(doc.kind, doc.lang)
     values = _row_values(doc)
-    tokens = facet_tokens(conn, doc.facets)
+    tokens = facet_value_ids(conn, doc.facets)
     day = _day(values["date"])
     old = conn.execute(
-        "SELECT search_doc.id, title, summary, body, number, search_facet.tokens"
-        " FROM search_doc LEFT JOIN search_facet ON search_facet.id = search_doc.id"
-        " WHERE ref = ?", (doc.ref,),
+        "SELECT id, title, summary, body, number FROM search_doc WHERE ref = ?",
+        (doc.ref,),
     ).fetchone()
     if old is None:
         _insert(conn, _new_id(conn, tag), values, day, tokens)
-    elif old[0] & TAG_MASK != tag:
+        return
+    held = [r[0] for r in conn.execute(
+        "SELECT value_id FROM search_facet_token WHERE doc_id = ? ORDER BY value_id",
+        (old[0],))]
+    if old[0] & TAG_MASK != tag:
         # Kind or language changed: the id carries both, so the row moves.
         conn.execute("DELETE FROM search_doc WHERE id = ?", (old[0],))
         _insert(conn, _new_id(conn, tag), values, day, tokens)
-    elif (old[5] or "") != tokens:
+    elif held != tokens:
         # The indexes hold the facet tokens: out with the old ones first
         # (the delete trigger reads them), then in again under the same id.
         conn.execute("DELETE FROM search_doc WHERE id = ?", (old[0],))
         _insert(conn, old[0], values, day, tokens)
     else:
-        conn.execute("INSERT OR REPLACE INTO search_facet (id, day, tokens)"
-                     " VALUES (?, ?, ?)", (old[0], day, tokens))
-        _update(conn, old[:5], values)
+        conn.execute("INSERT OR REPLACE INTO search_facet (id, day) VALUES (?, ?)",
+                     (old[0], day))
+        _update(conn, old, values)
 
 
-def facet_tokens(conn: sqlite3.Connection, facets: dict[str, str]) -> str:
-    """The facets column text for these values ("f3 f17"), adding new values."""
+def facet_value_ids(conn: sqlite3.Connection, facets: dict[str, str]) -> list[int]:
+    """The ids of these facet values, sorted, adding new values."""
     ids = []
     for name in FACETS:
         value = clean_facet(facets.get(name))
@@ -119,7 +122,7 @@ def facet_tokens(conn: sqlite3.Connection, facets: dict[str, str]) -> str:
             row = conn.execute("INSERT INTO search_facet_value (facet, value) VALUES (?, ?)"
                                " RETURNING id", (name, value)).fetchone()
         ids.append(row[0])
-    return " ".join(f"f{i}" for i in sorted(ids))
+    return sorted(set(ids))
 
 
 def clean_facet(value: object) -> str | None:
@@ -163,10 +166,12 @@ def _new_id(conn: sqlite3.Connection, tag: int) -> int:
 
 
 def _insert(conn: sqlite3.Connection, doc_id: int, values: dict[str, object],
-            day: int | None, tokens: str) -> None:
-    # The facet row first: the insert trigger reads its tokens.
-    conn.execute("INSERT OR REPLACE INTO search_facet (id, day, tokens) VALUES (?, ?, ?)",
-                 (doc_id, day, tokens))
+            day: int | None, tokens: list[int]) -> None:
+    # The facet rows first: the insert trigger reads them.
+    conn.execute("INSERT OR REPLACE INTO search_facet (id, day) VALUES (?, ?)",
+                 (doc_id, day))
+    conn.executemany("INSERT OR IGNORE INTO search_facet_token (doc_id, value_id)"
+                     " VALUES (?, ?)", [(doc_id, t) for t in tokens])
     row = {"id": doc_id, **values}
     columns = ", ".join(row)
     marks = ", ".join(f":{name}" for name in row)

@@ -12,13 +12,18 @@ CREATE TABLE search_facet_value (
     UNIQUE (facet, value)
 );
 
--- One narrow row per search document (same id): counting facets and sorting
--- by date read these small rows, never the wide search_doc rows with bodies.
+-- One narrow row per search document (same id): its date, for sorting by
+-- date; and one row per document and facet value. Counting facets and
+-- sorting read these small rows, never the wide search_doc rows with bodies.
 CREATE TABLE search_facet (
-    id     INTEGER PRIMARY KEY,            -- search_doc.id
-    day    INTEGER,                        -- the document's date, days since 1970-01-01
-    tokens TEXT NOT NULL DEFAULT ''        -- "f12 f40": search_facet_value ids
+    id  INTEGER PRIMARY KEY,               -- search_doc.id
+    day INTEGER                            -- the document's date, days since 1970-01-01
 );
+CREATE TABLE search_facet_token (
+    doc_id   INTEGER NOT NULL,             -- search_doc.id
+    value_id INTEGER NOT NULL,             -- search_facet_value.id
+    PRIMARY KEY (doc_id, value_id)
+) WITHOUT ROWID;
 
 -- Facets of the documents already indexed, from the content tables.
 INSERT OR IGNORE INTO search_facet_value (facet, value)
@@ -46,24 +51,26 @@ SELECT 'year', substr(search_doc.date, 1, 4) FROM search_doc
 LEFT JOIN document ON document.item_id = search_doc.item_id
 WHERE document.item_id IS NULL AND search_doc.date IS NOT NULL;
 
-INSERT INTO search_facet (id, day, tokens)
-SELECT search_doc.id,
-       CAST(julianday(substr(search_doc.date, 1, 10)) - 2440587.5 AS INTEGER),
-       coalesce((SELECT group_concat('f' || v.id, ' ') FROM search_facet_value v
-                 WHERE (v.facet = 'section' AND v.value = section.key)
-                    OR (v.facet = 'issuer' AND v.value = document.issuer)
-                    OR (v.facet = 'doc_type' AND v.value = document.doc_type)
-                    OR (v.facet = 'status' AND v.value = document.legal_status)
-                    OR (v.facet = 'field' AND v.value = procedure.field)
-                    OR (v.facet = 'year' AND v.value = CASE
-                          WHEN document.item_id IS NOT NULL THEN
-                            CAST(coalesce(document.year, substr(document.issued_at, 1, 4)) AS TEXT)
-                          ELSE substr(search_doc.date, 1, 4) END)), '')
+INSERT INTO search_facet (id, day)
+SELECT id, CAST(julianday(substr(date, 1, 10)) - 2440587.5 AS INTEGER) FROM search_doc;
+
+INSERT OR IGNORE INTO search_facet_token (doc_id, value_id)
+SELECT search_doc.id, v.id
 FROM search_doc
 LEFT JOIN item ON item.id = search_doc.item_id
 LEFT JOIN section ON section.id = item.section_id
 LEFT JOIN document ON document.item_id = search_doc.item_id
-LEFT JOIN procedure ON procedure.item_id = search_doc.item_id;
+LEFT JOIN procedure ON procedure.item_id = search_doc.item_id
+JOIN search_facet_value AS v
+  ON (v.facet = 'section' AND v.value = section.key)
+  OR (v.facet = 'issuer' AND v.value = document.issuer)
+  OR (v.facet = 'doc_type' AND v.value = document.doc_type)
+  OR (v.facet = 'status' AND v.value = document.legal_status)
+  OR (v.facet = 'field' AND v.value = procedure.field)
+  OR (v.facet = 'year' AND v.value = CASE
+        WHEN document.item_id IS NOT NULL THEN
+          CAST(coalesce(document.year, substr(document.issued_at, 1, 4)) AS TEXT)
+        ELSE substr(search_doc.date, 1, 4) END);
 
 -- The full-text indexes gain the facet tokens (searched only through the
 -- `facets` column filter, never by the words people type), and the title
@@ -76,9 +83,11 @@ DROP TABLE search_title_fts;
 DROP VIEW search_doc_sx;
 
 CREATE VIEW search_doc_sx AS
-SELECT search_doc.id, sx(title) AS title, sx(summary) AS summary, sx(body) AS body,
-       sx(number) AS number, coalesce(search_facet.tokens, '') AS facets
-FROM search_doc LEFT JOIN search_facet ON search_facet.id = search_doc.id;
+SELECT id, sx(title) AS title, sx(summary) AS summary, sx(body) AS body,
+       sx(number) AS number,
+       (SELECT coalesce(group_concat('f' || value_id, ' '), '')
+        FROM search_facet_token WHERE doc_id = search_doc.id) AS facets
+FROM search_doc;
 
 CREATE VIRTUAL TABLE search_fts USING fts5(
     title, summary, body, number, facets,
@@ -92,42 +101,43 @@ CREATE VIRTUAL TABLE search_title_fts USING fts5(
     tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'"
 );
 
--- search.index writes a document's search_facet row before its search_doc
--- row, and changes facets by deleting and re-inserting the document (same
--- id), so the tokens each trigger reads are the ones the index holds.
+-- search.index writes a document's facet rows before its search_doc row,
+-- and changes facets by deleting and re-inserting the document (same id), so
+-- the tokens each trigger reads are the ones the index holds.
 CREATE TRIGGER search_doc_insert AFTER INSERT ON search_doc BEGIN
     INSERT INTO search_fts (rowid, title, summary, body, number, facets)
     VALUES (new.id, sx(new.title), sx(new.summary), sx(new.body), sx(new.number),
-            coalesce((SELECT tokens FROM search_facet WHERE id = new.id), ''));
+            (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = new.id));
     INSERT INTO search_title_fts (rowid, title, number, facets)
     VALUES (new.id, sx(new.title), sx(new.number),
-            coalesce((SELECT tokens FROM search_facet WHERE id = new.id), ''));
+            (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = new.id));
 END;
 
 CREATE TRIGGER search_doc_delete AFTER DELETE ON search_doc BEGIN
     INSERT INTO search_fts (search_fts, rowid, title, summary, body, number, facets)
     VALUES ('delete', old.id, sx(old.title), sx(old.summary), sx(old.body),
-            sx(old.number), coalesce((SELECT tokens FROM search_facet WHERE id = old.id), ''));
+            sx(old.number), (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = old.id));
     INSERT INTO search_title_fts (search_title_fts, rowid, title, number, facets)
     VALUES ('delete', old.id, sx(old.title), sx(old.number),
-            coalesce((SELECT tokens FROM search_facet WHERE id = old.id), ''));
+            (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = old.id));
     DELETE FROM search_facet WHERE id = old.id;
+    DELETE FROM search_facet_token WHERE doc_id = old.id;
 END;
 
 CREATE TRIGGER search_doc_update AFTER UPDATE OF title, summary, body, number
 ON search_doc BEGIN
     INSERT INTO search_fts (search_fts, rowid, title, summary, body, number, facets)
     VALUES ('delete', old.id, sx(old.title), sx(old.summary), sx(old.body),
-            sx(old.number), coalesce((SELECT tokens FROM search_facet WHERE id = old.id), ''));
+            sx(old.number), (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = old.id));
     INSERT INTO search_fts (rowid, title, summary, body, number, facets)
     VALUES (new.id, sx(new.title), sx(new.summary), sx(new.body), sx(new.number),
-            coalesce((SELECT tokens FROM search_facet WHERE id = new.id), ''));
+            (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = new.id));
     INSERT INTO search_title_fts (search_title_fts, rowid, title, number, facets)
     VALUES ('delete', old.id, sx(old.title), sx(old.number),
-            coalesce((SELECT tokens FROM search_facet WHERE id = old.id), ''));
+            (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = old.id));
     INSERT INTO search_title_fts (rowid, title, number, facets)
     VALUES (new.id, sx(new.title), sx(new.number),
-            coalesce((SELECT tokens FROM search_facet WHERE id = new.id), ''));
+            (SELECT coalesce(group_concat('f' || value_id, ' '), '') FROM search_facet_token WHERE doc_id = new.id));
 END;
 
 INSERT INTO search_fts (search_fts) VALUES ('rebuild');
