@@ -12,6 +12,14 @@ from appliance.db import open_sync
 from search.index import SearchDoc, index_document
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are read in English in these tests, whatever ran before."""
+    from appliance.i18n import set_language
+
+    set_language("en")
+
+
 @pytest.fixture
 def db(tmp_path: Path):
     connection = open_sync(tmp_path / "search.db")

@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from sources_support import JSON_MAPPING, closed_port
+from sources_support import JSON_MAPPING, XLSX_MAPPING, closed_port
 
 from appliance.app import DB
 from appliance.db import transaction
@@ -42,6 +42,7 @@ async def api_titles(client, q):
     ("rss", "/feed.xml", ""),
     ("json", "/api/thu-tuc", json.dumps(JSON_MAPPING)),
     ("csv", "/thu-tuc.csv", ""),
+    ("xlsx", "/thu-tuc.xlsx", json.dumps(XLSX_MAPPING)),
     ("sitemap", "/sitemap.xml", ""),
 ])
 async def test_a_source_added_in_the_admin_is_found_after_one_sync(
@@ -49,7 +50,8 @@ async def test_a_source_added_in_the_admin_is_found_after_one_sync(
     await in_english(admin)
     response = await admin.post("/admin/sources", {
         "name": f"nguồn {kind}", "kind": kind, "url": str(sources_server.make_url(path)),
-        "every": "60", "item_kind": "procedure" if kind in ("json", "csv") else "article",
+        "every": "60",
+        "item_kind": "procedure" if kind in ("json", "csv", "xlsx") else "article",
         "lang": "vi", "mapping": mapping, "enabled": "1"})
     assert response.status == 303, await response.text()
     source = sources.get_source(conn, f"nguồn {kind}")
@@ -58,6 +60,7 @@ async def test_a_source_added_in_the_admin_is_found_after_one_sync(
     source = await wait_for_sync(conn, source.name)
     assert source.last_success_at and not source.last_error, source.last_error
     title = (source_state.news() if kind in ("rss", "sitemap")
+             else source_state.procedures()[20:] if kind == "xlsx"
              else source_state.procedures())[0]["title"]
     await client.server.app[DB].check_outside_writes()
     assert title in await api_titles(client, title)
