@@ -128,8 +128,13 @@ def error_text(error: dict[str, Any] | None) -> str:
 
 
 def rejection_text(code: str) -> str:
-    message = REJECTIONS.get(code)
-    return _(message) if message else ERRORS.get(code) and error_text({"code": code}) or code
+    """Why a record was skipped, in plain words: a code of ours, else the
+    content store's own message (already in words)."""
+    if code in REJECTIONS:
+        return _(REJECTIONS[code])
+    if code in ERRORS:
+        return error_text({"code": code})
+    return code
 
 
 _COLUMNS = ("id, name, kind, url, every_minutes, alarm_minutes, item_kind, lang,"
