@@ -122,17 +122,24 @@ def counted(read_query):
     def decorate(handler):
         @functools.wraps(handler)
         async def wrapper(request: web.Request) -> web.StreamResponse:
-            response = await handler(request)
-            config = request.config_dict[CONFIG]
-            text = read_query(request)
-            if text and response.status in (200, 304) and config["search.log_queries"] \
-                    and QUERY_LOG in request.config_dict:
-                request.config_dict[QUERY_LOG].note(text, request.get(FOUND))
+            try:
+                response = await handler(request)
+            except web.HTTPFound:  # a number that goes straight to its item
+                _note(request, read_query(request))
+                raise
+            if response.status in (200, 304):
+                _note(request, read_query(request))
             return response
 
         return wrapper
 
     return decorate
+
+
+def _note(request: web.Request, text: str | None) -> None:
+    if text and request.config_dict[CONFIG]["search.log_queries"] \
+            and QUERY_LOG in request.config_dict:
+        request.config_dict[QUERY_LOG].note(text, request.get(FOUND))
 
 
 def first_page_query(request: web.Request) -> str | None:

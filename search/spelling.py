@@ -28,30 +28,30 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _FACET_TOKEN = re.compile(r"f\d+")
 
 _lock = threading.Lock()
-_vocabulary: tuple[float, dict[str, int]] | None = None
+# Database file -> (when read, folded title words -> titles holding them).
+_vocabularies: dict[str, tuple[float, dict[str, int]]] = {}
 
 
 def vocabulary(conn: sqlite3.Connection) -> dict[str, int]:
-    """Folded title words -> how many titles hold them (cached)."""
-    global _vocabulary
-    cached = _vocabulary
+    """Folded title words -> how many titles hold them (cached per database)."""
+    where = conn.execute("PRAGMA database_list").fetchone()[2]
+    cached = _vocabularies.get(where)
     if cached is not None and time.monotonic() - cached[0] < VOCABULARY_SECONDS:
         return cached[1]
     with _lock:
-        cached = _vocabulary
+        cached = _vocabularies.get(where)
         if cached is not None and time.monotonic() - cached[0] < VOCABULARY_SECONDS:
             return cached[1]
         words = {term: docs for term, docs in conn.execute(
             "SELECT term, doc FROM search_title_vocab")
             if not _FACET_TOKEN.fullmatch(term) and not term.isdigit()}
-        _vocabulary = (time.monotonic(), words)
+        _vocabularies[where] = (time.monotonic(), words)
         return words
 
 
 def forget() -> None:
-    """Drop the cached dictionary (after a bulk change, and in tests)."""
-    global _vocabulary
-    _vocabulary = None
+    """Drop the cached dictionaries (after a bulk change, and in tests)."""
+    _vocabularies.clear()
 
 
 def edits(word: str) -> set[str]:

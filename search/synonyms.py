@@ -31,7 +31,8 @@ MAX_EXPANSIONS = 10
 _VERSION_KEY = "synonyms_version"
 
 _lock = threading.Lock()
-_cached: tuple[str, Synonyms] | None = None
+# Database file -> (version, table).
+_cached: dict[str, tuple[str, Synonyms]] = {}
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,16 @@ class Synonym:
 
 def table(conn: sqlite3.Connection) -> Synonyms:
     """Folded term words -> folded phrases also searched, for the parser."""
-    global _cached
+    where = conn.execute("PRAGMA database_list").fetchone()[2]
     row = conn.execute("SELECT value FROM search_meta WHERE key = ?",
                        (_VERSION_KEY,)).fetchone()
     version = row[0] if row else "0"
-    cached = _cached
+    cached = _cached.get(where)
     if cached is not None and cached[0] == version:
         return cached[1]
     built = _build(conn)
     with _lock:
-        _cached = (version, built)
+        _cached[where] = (version, built)
     return built
 
 
