@@ -434,7 +434,7 @@ async def _sync_throughput(data: Path, corpus: Path) -> dict:
     try:
         for kind, path in paths.items():
             source = transaction(conn, sources.add_source, sources.SourceInput(
-                name=f"bench {kind}", kind=kind, url=base + path,
+                name=f"bench {kind} {int(time.time())}", kind=kind, url=base + path,
                 item_kind="procedure" if kind in ("json", "xlsx") else "article",
                 mapping=json.dumps(mappings.get(kind, {}))))
             row = {}
@@ -446,7 +446,8 @@ async def _sync_throughput(data: Path, corpus: Path) -> dict:
                 if not outcome.ok:
                     row[attempt] = {"error": outcome.error}
                     continue
-                n = SOURCE_SIZES[kind]
+                c = outcome.counts
+                n = sum(c.get(k, 0) for k in ("added", "updated", "unchanged", "linked"))
                 row[attempt] = {"items": n, "seconds": round(wall, 1),
                                 "items_per_s": round(n / wall),
                                 "items_per_cpu_s": round(n / max(cpu, 1e-6)),

@@ -321,12 +321,11 @@ async def read_table(session, spec: SourceSpec, limits: Limits) -> Fetched:
 
 
 def _csv_rows(text: str):
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # The delimiter is the one the header row uses most; quoting is the
+    # standard one (csv.Sniffer guesses it wrong on long quoted fields).
+    header_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t|", key=header_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

@@ -295,6 +295,7 @@ class _Search:
         reading only rowids and the narrow facet rows."""
         started = time.perf_counter()
         wanted = ", ".join(str(t) for t in sorted(self.tags)) or "NULL"
+        # One pass over the matches: the newest are candidates too.
         rows = self.conn.execute(
             "WITH m AS MATERIALIZED (SELECT rowid AS id FROM search_fts"
             f" WHERE search_fts MATCH ? {self.facet_filter} ORDER BY rowid DESC"
@@ -302,17 +303,18 @@ class _Search:
             f" SELECT 0, id & {TAG_MASK}, count(*), min(id) FROM m GROUP BY 2"
             " UNION ALL SELECT 1, t.value_id, count(*), NULL FROM m"
             " JOIN search_facet_token AS t ON t.doc_id = m.id"
-            f" WHERE (m.id & {TAG_MASK}) IN ({wanted}) GROUP BY 2",
+            f" WHERE (m.id & {TAG_MASK}) IN ({wanted}) GROUP BY 2"
+            " UNION ALL SELECT * FROM (SELECT 2, id, 0, 0 FROM m"
+            f" WHERE (id & {TAG_MASK}) IN ({wanted}) ORDER BY id DESC LIMIT {RANK_POOL})",
             (self.match(),)).fetchall()
         self.count_seconds = time.perf_counter() - started
         tags = [r for r in rows if r[0] == 0]
         self.counts = {tag: n for _, tag, n, _ in tags}
         self.value_counts = Counter({value: n for kind, value, n, _ in rows if kind == 1})
+        self.newest = [doc_id for kind, doc_id, _, _ in rows if kind == 2]
         if sum(self.counts.values()) >= COUNT_CAP:
             self.exact = False
             self._extrapolate(min(r[3] for r in tags))
-        self.newest = self._newest("search_fts", self.match(), RANK_POOL) \
-            if self.counts else []
 
     def _extrapolate(self, last: int) -> None:
         """The newest matches reached back to id `last`; assume the older
@@ -357,7 +359,9 @@ class _Search:
         them, titles holding all the words but one."""
         self.title_ids = set(self._newest("search_title_fts", self.match(True), pool))
         whole = self.query.whole_phrase()
-        if whole is not None:
+        # Fewer than `pool` titles hold every word: those holding the phrase
+        # are among them already.
+        if whole is not None and len(self.title_ids) >= pool:
             phrase = "{title number} : " + whole.fts()
             if self.options.facet_match:
                 phrase += " AND " + self.options.facet_match

@@ -77,6 +77,17 @@ def test_text_is_decoded_in_the_encoding_it_is_really_in(body, declared, expecte
     assert unicodedata.normalize("NFC", decode(raw, declared)) == expected
 
 
+async def test_csv_fields_with_quotes_and_separators_stay_whole():
+    from search.connectors import _csv_rows
+
+    text = 'external_id;title;summary\r\n' + "".join(
+        f'{n};"Tin ""nóng"" số {n}; tiếp";"a, b; ""c"" {"x" * 300}"\r\n' for n in range(50))
+    rows = _csv_rows(text)
+    assert len(rows) == 50
+    assert rows[7] == {"external_id": "7", "title": 'Tin "nóng" số 7; tiếp',
+                       "summary": 'a, b; "c" ' + "x" * 300}
+
+
 async def test_an_answer_too_large_is_refused_as_it_arrives(aiohttp_server):
     async def big(request):
         response = web.StreamResponse()
