@@ -14,7 +14,6 @@ the same actions are `portal source ...` on the command line.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
@@ -191,9 +190,3 @@ def _source_id(request: web.Request) -> int:
     if source_id is None:
         raise NotFoundError(_("No source named “%(name)s”.", name=request.match_info["id"]))
     return source_id
-
-
-def mapping_example() -> str:
-    return json.dumps({"items": "data.items",
-                       "fields": {"external_id": "id", "title": "name", "code": "code"},
-                       "values": {"kind": "procedure"}}, ensure_ascii=False)

@@ -25,7 +25,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -401,5 +401,3 @@ async def sync_many(db: Store, source_ids: list[int], limits: Limits,
 
     return list(await asyncio.gather(*(one(i) for i in source_ids)))
 
-
-Runner = Callable[[int], Awaitable[Outcome]]
