@@ -47,7 +47,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 # Registration order matters: routes of earlier parts win over the public
 # site's catch-all article addresses, so the site comes last.
-PARTS = ("backup", "feeds", "newsroom", "web")
+PARTS = ("backup", "feeds", "search", "newsroom", "web")
 TEMPLATE_PARTS = ("web", "newsroom", "feeds")
 OUTSIDE_WRITES_POLL = 1.0
 

@@ -273,10 +273,12 @@ def build_parser() -> Parser:
     from backup.cli import add_commands as add_backup_commands
     from feeds.commands import add_commands as add_partner_commands
     from newsroom.royalties.commands import add_commands as add_royalty_commands
+    from search.cli import add_commands as add_source_commands
 
     add_backup_commands(commands, command)
     add_partner_commands(command, commands)
     add_royalty_commands(command, commands)
+    add_source_commands(commands, command)
     install.add_command(command)
     doctor.add_command(command)
 

@@ -185,6 +185,33 @@ SETTINGS: list[Setting] = [
             "visitor, page and day, nothing identifying is stored)."),
     Setting("stats", "flush_seconds", 60,
             "Seconds between writes of the counted page views to the database."),
+    Setting("search", "log_queries", True,
+            "Count what people search for and what finds nothing, per day, for "
+            "editors (no address, account or time of day is kept)."),
+    Setting("search", "keep_query_days", 90,
+            "Days the daily search counts are kept."),
+    Setting("sources", "timeout", 30,
+            "Seconds an outside source may take to answer one request."),
+    Setting("sources", "max_mb", 20,
+            "Largest answer, in MB, read from an outside source in one request."),
+    Setting("sources", "sync_minutes", 15,
+            "Longest a whole sync of one source may take before it is stopped "
+            "(nothing is changed then)."),
+    Setting("sources", "parallel", 2,
+            "Sources synced at the same time."),
+    Setting("dossier", "endpoint", "",
+            "Address of the one-stop system's dossier look-up, with {code} where "
+            "the dossier code goes (https://motcua.example.gov.vn/api/hoso/{code}); "
+            "empty hides the look-up."),
+    Setting("dossier", "timeout", 5,
+            "Seconds the one-stop system may take to answer a look-up."),
+    Setting("dossier", "cache_seconds", 60,
+            "Seconds an answer is kept in memory, so repeated look-ups of one "
+            "code do not load the one-stop system."),
+    Setting("dossier", "lookups", 30,
+            "Look-ups one client address may make within lookup_window."),
+    Setting("dossier", "lookup_window", 600,
+            "Seconds over which dossier look-ups are counted."),
     Setting("log", "level", "INFO",
             "Lowest level written to the log: DEBUG, INFO, WARNING or ERROR."),
     Setting("log", "format", "text",

@@ -54,7 +54,7 @@ LEGAL_STATUSES = ("not_yet_in_force", "in_force", "amended", "replaced", "expire
 RESERVED_KEYS = frozenset({
     "documents", "procedures", "services", "search", "tags", "feed.xml", "atom.xml",
     "feed.json", "static", "media", "admin", "api", "s", "sitemap.xml", "robots.txt",
-    "healthz", "sitemaps", "about", "contact", "sitemap",
+    "healthz", "sitemaps", "about", "contact", "sitemap", "dossier",
     # Reach and trust (web.trust, web.about).
     "feedback", "questions", "rate", "thanks",
 })
@@ -62,7 +62,9 @@ _SECTION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 DEFAULT_SECTION = "tin-tuc"
 
 DOCUMENT_FIELDS = ("number", "doc_type", "issuer", "signer", "issued_at",
-                   "effective_at", "status", "year")
+                   "effective_at", "status", "year", "amends", "replaces")
+# A legal document names the documents it amends or replaces by number.
+DOCUMENT_RELATIONS = ("amends", "replaces")
 PROCEDURE_FIELDS = ("code", "agency", "authority", "ministry", "field", "level",
                     "applicants", "steps", "channels", "requirements", "result",
                     "legal_basis")
@@ -1013,10 +1015,12 @@ def _base_slug(data: ItemInput, title: str) -> str:
 
 def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None = None,
               user_id: int | None = None, status: str | None = None,
-              expected_revision: int | None = None) -> Item:
+              expected_revision: int | None = None, history: bool = True) -> Item:
     """Create an item, or update one; keeps the search index in step.
 
     A slug, once given, stays: addresses are printed and kept for years.
+    `history=False` keeps no revision and no audit line (synced items: their
+    history is at their source).
     """
     section_id, title = _validate(conn, data)
     now = utcnow()
@@ -1053,7 +1057,8 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
             f"INSERT INTO item ({columns}) VALUES ({', '.join('?' * len(values))})",
             list(values.values()))
         item_id = cur.lastrowid
-        audit(conn, user_id, "item.create", f"item:{item_id}", data.kind)
+        if history:
+            audit(conn, user_id, "item.create", f"item:{item_id}", data.kind)
     else:
         current = get_item(conn, item_id)
         if expected_revision is not None and expected_revision != current.revision:
@@ -1083,7 +1088,8 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
         assignments = ", ".join(f"{column} = ?" for column in values)
         conn.execute(f"UPDATE item SET {assignments}, revision = revision + 1 WHERE id = ?",
                      list(values.values()) + [item_id])
-        audit(conn, user_id, "item.update", f"item:{item_id}")
+        if history:
+            audit(conn, user_id, "item.update", f"item:{item_id}")
 
     _set_tags(conn, item_id, data.lang, data.tags)
     _save_kind_fields(conn, item_id, data)
@@ -1103,7 +1109,8 @@ def save_item(conn: sqlite3.Connection, data: ItemInput, *, item_id: int | None 
         conn.execute("UPDATE item SET content_revision = revision WHERE id = ?",
                      (item_id,))
         item.content_revision = item.revision
-    _record_revision(conn, item, user_id)
+    if history:
+        _record_revision(conn, item, user_id)
     _sync_index(conn, item)
     return item
 
@@ -1113,6 +1120,31 @@ def _was_published(conn: sqlite3.Connection, item_id: int) -> bool:
     return conn.execute(
         "SELECT 1 FROM item_revision WHERE item_id = ? AND status = 'published'"
         " LIMIT 1", (item_id,)).fetchone() is not None
+
+
+def save_synced_item(conn: sqlite3.Connection, data: ItemInput,
+                     item_id: int | None = None) -> Item:
+    """Create or update an item kept in sync with an outside source: it is
+    published at once, and its history stays at its source."""
+    return save_item(conn, data, item_id=item_id, status="published", history=False)
+
+
+def find_by_code(conn: sqlite3.Connection, kind: str, code: str) -> Item | None:
+    """A procedure by its code, or an online public service by the code of
+    its procedure."""
+    if kind == "procedure":
+        row = conn.execute(
+            f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM} JOIN procedure ON procedure.item_id = item.id"
+            " WHERE procedure.code = ? ORDER BY item.lang = 'vi' DESC LIMIT 1",
+            (code,)).fetchone()
+    elif kind == "public_service":
+        row = conn.execute(
+            f"SELECT {_ITEM_COLUMNS}{_ITEM_FROM} WHERE item.kind = 'public_service'"
+            " AND json_extract(item.extra, '$.procedure_code') = ? LIMIT 1",
+            (code,)).fetchone()
+    else:
+        return None
+    return _item_from_row(row) if row else None
 
 
 def _content_of(item: Item) -> tuple:
@@ -1158,6 +1190,7 @@ def _save_kind_fields(conn: sqlite3.Connection, item_id: int, data: ItemInput) -
              _clean(doc.get("issuer")), _clean(doc.get("signer")), issued,
              parse_date(doc.get("effective_at"), "effective_at"),
              doc.get("status") or None, _int_or_none(year, "year")))
+        _save_links(conn, item_id, doc)
     elif data.kind == "procedure":
         proc = data.procedure
         conn.execute(
@@ -1173,6 +1206,33 @@ def _save_kind_fields(conn: sqlite3.Connection, item_id: int, data: ItemInput) -
              nfc(proc.get("requirements") or "") or None,
              nfc(proc.get("result") or "") or None,
              _json_list(proc.get("legal_basis"), "legal_basis", str)))
+
+
+def _save_links(conn: sqlite3.Connection, item_id: int, doc: dict[str, Any]) -> None:
+    """The numbers a document amends or replaces; a relation left out of the
+    input keeps what is stored (an edit that does not show them)."""
+    for relation in DOCUMENT_RELATIONS:
+        if relation not in doc:
+            continue
+        numbers = link_numbers(doc.get(relation))
+        conn.execute("DELETE FROM document_link WHERE item_id = ? AND relation = ?",
+                     (item_id, relation))
+        conn.executemany(
+            "INSERT OR IGNORE INTO document_link (item_id, relation, number, number_key)"
+            " VALUES (?, ?, ?, ?)",
+            [(item_id, relation, n, number_key(n)) for n in numbers if number_key(n)])
+
+
+def link_numbers(value: Any) -> list[str]:
+    """Document numbers from a list, or from text separated by commas or
+    semicolons."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = re.split(r"[;,\n]", value)
+    if not isinstance(value, list):
+        raise UserError(_("amends and replaces should be lists of document numbers."))
+    return [" ".join(nfc(str(v)).split()) for v in value if str(v).strip()]
 
 
 def _clean(value: Any) -> str | None:
@@ -1238,17 +1298,6 @@ def set_status(conn: sqlite3.Connection, item_id: int, status: str,
     return item
 
 
-def delete_item(conn: sqlite3.Connection, item_id: int,
-                user_id: int | None = None) -> Item:
-    """Remove an item for good (a partner withdrawing what it pushed), with
-    its revisions, notes and search entry; returns it as it was."""
-    item = get_item(conn, item_id)
-    remove_document(conn, f"item:{item_id}")
-    conn.execute("DELETE FROM item WHERE id = ?", (item_id,))
-    audit(conn, user_id, "item.delete", f"item:{item_id}", item.kind)
-    return item
-
-
 def due_for_schedule(conn: sqlite3.Connection, now: str) -> list[tuple[int, str]]:
     """Items whose scheduled time has come: (id, "publish" | "unpublish")."""
     rows = conn.execute(
@@ -1311,16 +1360,71 @@ def unlink_translation(conn: sqlite3.Connection, item_id: int,
 
 # -- search index -------------------------------------------------------------
 
-def _search_doc(item: Item) -> SearchDoc:
-    """What search sees of an item: its words, plus the fields people type."""
+@dataclass
+class Relations:
+    """A legal document's links to others, both ways, and its status as
+    they make it: a document another in force replaces is replaced, one it
+    amends is amended, whatever the source said last."""
+
+    amends: list[tuple[str, Item | None]] = field(default_factory=list)
+    replaces: list[tuple[str, Item | None]] = field(default_factory=list)
+    amended_by: list[Item] = field(default_factory=list)
+    replaced_by: list[Item] = field(default_factory=list)
+    status: str | None = None
+
+
+def document_relations(conn: sqlite3.Connection, item: Item) -> Relations:
+    relations = Relations(status=(item.document or {}).get("legal_status"))
+    if item.kind not in DOCUMENT_KINDS:
+        return relations
+    rows = conn.execute("SELECT relation, number, number_key FROM document_link"
+                        " WHERE item_id = ? ORDER BY relation, number", (item.id,)).fetchall()
+    found = documents_by_number(conn, [row["number"] for row in rows])
+    for row in rows:
+        getattr(relations, row["relation"]).append(
+            (row["number"], found.get(row["number_key"])))
+    key = (item.document or {}).get("number_key")
+    if key:
+        linked = conn.execute(
+            f"SELECT document_link.relation, {_ITEM_COLUMNS}{_ITEM_FROM}"
+            " JOIN document_link ON document_link.item_id = item.id"
+            " WHERE document_link.number_key = ? AND item.status = 'published'"
+            " AND item.id != ? ORDER BY item.published_at DESC", (key, item.id)).fetchall()
+        for row in linked:
+            target = relations.replaced_by if row["relation"] == "replaces" \
+                else relations.amended_by
+            target.append(_item_from_row(row))
+        _attach_listing_extras(conn, relations.amended_by + relations.replaced_by,
+                               with_images=False)
+    if relations.replaced_by:
+        relations.status = "replaced"
+    elif relations.amended_by and relations.status in (None, "in_force"):
+        relations.status = "amended"
+    return relations
+
+
+def _search_doc(item: Item, legal_status: str | None = None) -> SearchDoc:
+    """What search sees of an item: its words, plus the fields people type,
+    and the values results can be narrowed by."""
     extra_text: list[str] = []
     number = None
+    facets: dict[str, str] = {}
+    if item.section_key:
+        facets["section"] = item.section_key
+    if item.published_at:
+        facets["year"] = item.published_at[:4]
     if item.document:
         number = item.document.get("number")
         extra_text += [item.document.get(k) or "" for k in ("doc_type", "issuer", "signer")]
+        year = item.document.get("year") or (item.document.get("issued_at") or "")[:4]
+        facets |= {"issuer": item.document.get("issuer"),
+                   "doc_type": item.document.get("doc_type"),
+                   "status": legal_status or item.document.get("legal_status"),
+                   "year": str(year) if year else facets.get("year")}
     if item.procedure:
         number = item.procedure.get("code")
         extra_text += [item.procedure.get(k) or "" for k in ("agency", "field", "level")]
+        facets["field"] = item.procedure.get("field")
     extra_text += [tag.name for tag in item.tags]
     body = html_to_text(item.body)
     if extra_text:
@@ -1329,15 +1433,46 @@ def _search_doc(item: Item) -> SearchDoc:
         ref=f"item:{item.id}", kind=item.kind, lang=item.lang, title=item.title,
         url=item.url, summary=item.summary, body=body, date=item.published_at,
         number=number, item_id=item.id, external_id=item.external_id,
+        facets={k: v for k, v in facets.items() if v},
     )
 
 
-def _sync_index(conn: sqlite3.Connection, item: Item) -> None:
+def _sync_index(conn: sqlite3.Connection, item: Item, follow_links: bool = True) -> None:
     if item.is_published:
-        index_document(conn, _search_doc(item))
+        status = document_relations(conn, item).status if item.document else None
+        index_document(conn, _search_doc(item, status))
         addresses.ensure_short_link(conn, item.id)
     else:
         remove_document(conn, f"item:{item.id}")
+    if follow_links and item.kind in DOCUMENT_KINDS:
+        # The documents this one amends or replaces change status with it.
+        for other in _linked_documents(conn, item.id):
+            _sync_index(conn, other, follow_links=False)
+
+
+def _linked_documents(conn: sqlite3.Connection, item_id: int) -> list[Item]:
+    rows = conn.execute(
+        "SELECT DISTINCT document.item_id FROM document_link"
+        " JOIN document ON document.number_key = document_link.number_key"
+        " WHERE document_link.item_id = ? AND document.item_id != ?",
+        (item_id, item_id)).fetchall()
+    return [get_item(conn, row[0]) for row in rows]
+
+
+def delete_item(conn: sqlite3.Connection, item_id: int,
+                user_id: int | None = None) -> Item:
+    """Remove an item for good (a partner withdrawing what it pushed, a
+    synced item its sources no longer hold): out of the index first, then its
+    row and everything hanging from it (revisions, notes); the documents that
+    named it as amended or replaced are indexed again. Returns it as it was."""
+    item = get_item(conn, item_id)
+    linked = _linked_documents(conn, item_id) if item.kind in DOCUMENT_KINDS else []
+    remove_document(conn, f"item:{item_id}")
+    conn.execute("DELETE FROM item WHERE id = ?", (item_id,))
+    audit(conn, user_id, "item.delete", f"item:{item_id}", item.kind)
+    for other in linked:
+        _sync_index(conn, other, follow_links=False)
+    return item
 
 
 def set_lead_image(conn: sqlite3.Connection, item_id: int, media_id: int | None,

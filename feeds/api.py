@@ -19,11 +19,13 @@ from multidict import MultiMapping
 
 from appliance.app import CONFIG, DB
 from appliance.cache import cached
-from appliance.content import KINDS
+from appliance.content import KINDS, LEGAL_STATUSES
 from appliance.errors import UserError
 from appliance.i18n import gettext as _
 from appliance.i18n import negotiate, set_language
-from search.engine import run_search
+from search.engine import SORTS, run_search
+from search.index import FACETS
+from search.service import counted, first_page_query, note_query
 
 log = logging.getLogger("portal.feeds")
 
@@ -46,6 +48,10 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 # -- parameters ---------------------------------------------------------------
 
+MAX_FACET_VALUE_CHARS = 200
+_YEAR = re.compile(r"[0-9]{4}")
+
+
 @dataclass
 class SearchParams:
     q: str
@@ -53,6 +59,8 @@ class SearchParams:
     lang: str | None
     page: int
     per_page: int
+    facets: dict[str, list[str]] | None = None
+    sort: str = "relevance"
 
 
 class InvalidParams(UserError):
@@ -70,7 +78,7 @@ class InvalidParams(UserError):
 def parse_search_params(query: MultiMapping[str], languages: list[str]) -> SearchParams:
     """Check every parameter and report all the bad ones at once."""
     problems: list[tuple[str, str]] = []
-    for name in ("q", "lang", "page", "per_page"):
+    for name in ("q", "lang", "page", "per_page", "sort"):
         if len(query.getall(name, [])) > 1:
             problems.append((name, _("%(name)s is given more than once.", name=name)))
 
@@ -87,9 +95,36 @@ def parse_search_params(query: MultiMapping[str], languages: list[str]) -> Searc
     page = _whole_number(query, "page", 1, MAX_PAGE, 1, problems)
     per_page = _whole_number(query, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE,
                              problems)
+    facets = _facets(query, problems)
+    sort = query.get("sort") or "relevance"
+    if sort not in SORTS:
+        problems.append(("sort", _("sort “%(value)s” is not offered: use one of "
+                                   "%(sorts)s.", value=sort, sorts=", ".join(SORTS))))
     if problems:
         raise InvalidParams(problems)
-    return SearchParams(q.strip(), kinds, lang, page, per_page)
+    return SearchParams(q.strip(), kinds, lang, page, per_page, facets, sort)
+
+
+def _facets(query: MultiMapping[str], problems: list[tuple[str, str]]) -> dict:
+    """Facet filters (section=, issuer=, ...; each may repeat): a result
+    needs one of the values of each facet given."""
+    chosen: dict[str, list[str]] = {}
+    for name in FACETS:
+        values = [" ".join(_CONTROL.sub(" ", v).split())
+                  for v in query.getall(name, []) if v.strip()]
+        for value in values:
+            if len(value) > MAX_FACET_VALUE_CHARS:
+                problems.append((name, _("%(name)s is longer than %(max)s characters.",
+                                         name=name, max=MAX_FACET_VALUE_CHARS)))
+            elif name == "year" and not _YEAR.fullmatch(value):
+                problems.append((name, _("year must have four digits, such as 2024.")))
+            elif name == "status" and value not in LEGAL_STATUSES:
+                problems.append((name, _("status “%(value)s” is not a legal status: use "
+                                         "one of %(statuses)s.", value=value,
+                                         statuses=", ".join(LEGAL_STATUSES))))
+        if values:
+            chosen[name] = values
+    return chosen
 
 
 def _kinds(values: list[str], problems: list[tuple[str, str]]) -> list[str] | None:
@@ -136,6 +171,7 @@ def json_response(data: Any) -> web.Response:
 
 # -- handlers -----------------------------------------------------------------
 
+@counted(first_page_query)
 @cached
 async def search(request: web.Request) -> web.Response:
     set_language(negotiate(request.headers.get("Accept-Language"), API_LANGUAGES))
@@ -148,7 +184,9 @@ async def search(request: web.Request) -> web.Response:
         raise
 
     answer = await request.app[DB].read(
-        run_search, params.q, params.kinds, params.lang, params.page, params.per_page)
+        run_search, params.q, params.kinds, params.lang, params.page, params.per_page,
+        facets=params.facets, sort=params.sort, suggest=False)
+    note_query(request, params.q, answer["total"])
     return json_response(public_answer(answer))
 
 

@@ -15,7 +15,7 @@ from appliance import __version__
 from appliance.app import CONFIG
 from appliance.cache import cached
 from appliance.config import Config
-from appliance.content import KINDS
+from appliance.content import KINDS, LEGAL_STATUSES
 
 from .api import (
     DEFAULT_PER_PAGE,
@@ -152,6 +152,10 @@ def _search_operation(languages: list[str]) -> dict[str, Any]:
             _query_param("per_page", "Results per page.",
                          {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                           "default": DEFAULT_PER_PAGE}),
+            *_facet_params(),
+            _query_param("sort", "relevance (the default) or date, newest first.",
+                         {"type": "string", "enum": ["relevance", "date"],
+                          "default": "relevance"}),
         ],
         "responses": {
             "200": {
@@ -167,6 +171,25 @@ def _search_operation(languages: list[str]) -> dict[str, Any]:
             "400": {"$ref": "#/components/responses/BadRequest"},
         },
     }
+
+
+_FACET_PARAMS = (
+    ("section", "Keep news of these sections (their keys).", {"type": "string"}),
+    ("issuer", "Keep documents of these issuing bodies.", {"type": "string"}),
+    ("doc_type", "Keep documents of these types (Nghị định, Quyết định, ...).",
+     {"type": "string"}),
+    ("field", "Keep procedures of these fields.", {"type": "string"}),
+    ("year", "Keep items of these years.", {"type": "string", "pattern": "^[0-9]{4}$"}),
+    ("status", "Keep legal documents with these statuses.",
+     {"type": "string", "enum": list(LEGAL_STATUSES)}),
+)
+
+
+def _facet_params() -> list[dict[str, Any]]:
+    return [{**_query_param(name, description + " May repeat: any of them.",
+                            {"type": "array", "items": schema}),
+             "style": "form", "explode": True}
+            for name, description, schema in _FACET_PARAMS]
 
 
 def _openapi_operation() -> dict[str, Any]:
@@ -239,11 +262,19 @@ def _schemas(languages: list[str]) -> dict[str, Any]:
                 "facets": {
                     "type": "object",
                     "required": ["kind"],
+                    "description": (
+                        "Matches per value of each facet. The kind facet counts "
+                        "every kind whatever the kind filter; the others count the "
+                        "results as filtered. When total_exact is false, the counts "
+                        "are estimates (past 10,000 matches)."),
                     "properties": {"kind": {
                         "type": "object",
                         "description": "Matches per kind, whatever the kind filter.",
                         "propertyNames": {"enum": list(KINDS)},
-                        "additionalProperties": {"type": "integer", "minimum": 0}}},
+                        "additionalProperties": {"type": "integer", "minimum": 0}},
+                        **{name: {"$ref": "#/components/schemas/FacetCounts"}
+                           for name in ("lang", "section", "issuer", "doc_type",
+                                        "field", "year", "status")}},
                 },
             },
         },
@@ -264,6 +295,11 @@ def _schemas(languages: list[str]) -> dict[str, Any]:
                 "date": {**nullable_string, "description": "ISO 8601, or null."},
                 "lang": {"type": "string", "enum": languages},
             },
+        },
+        "FacetCounts": {
+            "type": "object",
+            "description": "Matches per value, the commonest first (at most 30).",
+            "additionalProperties": {"type": "integer", "minimum": 0},
         },
         "Problem": {
             "type": "object",

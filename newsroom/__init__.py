@@ -32,6 +32,8 @@ page but the login needs an enabled staff account) and its interface language
     ...      /admin/royalties... contributors, grades, payment periods, see
                                  newsroom.royalties.pages
     ...      /admin/reports...   periodic reports, see newsroom.reports.pages
+    ...      /admin/sources...   outside sources and their health, see newsroom.sources
+    ...      /admin/search...    top queries, synonyms, pins, see newsroom.searchtools
     GET      /admin/static/...   the newsroom's stylesheet, script and editor
     ...      /api/v1/admin/...   the same actions as JSON for token holders,
                                  see newsroom.api
@@ -51,7 +53,7 @@ from . import mailer, notes, notify
 from . import history, review, translations
 from . import accounts, auditlog, profile
 from . import homepage, library, menus, redirects
-from . import api, integrations, trust
+from . import api, integrations, searchtools, sources, trust
 from .reports import pages as report_pages
 from .royalties import pages as royalty_pages
 
@@ -124,6 +126,7 @@ def newsroom_app() -> web.Application:
     integrations.add_routes(router)
     royalty_pages.setup_routes(router)
     report_pages.setup_routes(router)
+    _add_search_tools(router)
 
     static = resources.files(__name__).joinpath("static")
     router.add_static("/static/", str(static), name="static")
@@ -181,6 +184,25 @@ def _add_site_tools(router: web.UrlDispatcher) -> None:
     router.add_post("/home", homepage.add_story)
     router.add_post("/home/{item:[0-9]{1,15}}/move", homepage.move_story)
     router.add_post("/home/{item:[0-9]{1,15}}/remove", homepage.remove_story)
+
+
+def _add_search_tools(router: web.UrlDispatcher) -> None:
+    """Outside sources, and search for editors."""
+    number = "{id:[0-9]{1,15}}"
+    router.add_get("/sources", sources.sources_page)
+    router.add_post("/sources", sources.add_source)
+    router.add_get(f"/sources/{number}", sources.source_page)
+    router.add_post(f"/sources/{number}", sources.change_source)
+    router.add_post(f"/sources/{number}/sync", sources.sync_source)
+    router.add_post(f"/sources/{number}/delete", sources.delete_source)
+    router.add_get("/search", searchtools.queries_page)
+    router.add_get("/search/synonyms", searchtools.synonyms_page)
+    router.add_post("/search/synonyms", searchtools.save_synonym)
+    router.add_post(f"/search/synonyms/{number}", searchtools.save_synonym)
+    router.add_post(f"/search/synonyms/{number}/delete", searchtools.delete_synonym)
+    router.add_get("/search/pins", searchtools.pins_page)
+    router.add_post("/search/pins", searchtools.add_pin)
+    router.add_post(f"/search/pins/{number}/delete", searchtools.remove_pin)
 
 
 async def _to_dashboard(request: web.Request) -> web.StreamResponse:

@@ -25,6 +25,7 @@ from appliance.i18n import LOCAL_TZ, current_language
 from appliance.tls import CertificateInfo, certificate_status
 from appliance.users import User, list_users
 from backup import backup_status
+from search import sources
 
 from . import workflow
 from .royalties import periods as royalty_periods
@@ -73,6 +74,7 @@ def dashboard_data(conn: sqlite3.Connection, user: User, languages: list[str]) -
     counts = content.status_counts(conn, languages)
     return {
         "overdue": workflow.overdue(conn, OVERDUE_GRACE_SECONDS),
+        "source_alarms": sources.alarms(conn) if can(user, "source.manage") else [],
         "my_drafts": my_drafts(conn, user),
         "waiting": waiting_for(conn, user),
         "scheduled": scheduled(conn),

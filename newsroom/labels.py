@@ -117,6 +117,13 @@ AUDIT_ACTIONS = {
     "period.correct": N_("corrected a paid work in the payment period"),
     "period.remove_line": N_("removed a line from the payment period"),
     "period.remove_work": N_("took a work out of the payment period"),
+    "source.add": N_("added the outside source"),
+    "source.update": N_("changed the outside source"),
+    "source.delete": N_("removed the outside source"),
+    "synonym.save": N_("changed the synonym table:"),
+    "synonym.delete": N_("removed a synonym"),
+    "pin.add": N_("pinned a search result for"),
+    "pin.delete": N_("removed a pinned search result"),
 }
 
 # Shown after a redirect (?done=...): a fixed vocabulary, so no text from the

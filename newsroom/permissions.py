@@ -181,6 +181,8 @@ RULES: dict[str, Rule] = {
     "royalty.pay": _pays,
     "royalty.rules": _admin,
     "report.view": _reports,
+    "source.manage": _structure,
+    "search.manage": _editor,
 }
 
 REASONS = {
@@ -249,6 +251,10 @@ REASONS = {
     "review_link.manage": N_(
         "Only editors of this item's section may share it with outside reviewers."
     ),
+    "source.manage": N_(
+        "Only the editor-in-chief and administrators may manage outside sources."
+    ),
+    "search.manage": N_("Only editors may change how search answers."),
 }
 
 

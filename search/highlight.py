@@ -72,23 +72,31 @@ def phrase_pattern(phrase: Phrase) -> str:
 
 
 class Matcher:
-    """Finds the query's phrases in text; one compiled regex per query."""
+    """Finds the query's phrases in text; one compiled regex per query.
 
-    def __init__(self, phrases: list[Phrase]) -> None:
-        self.count = len(phrases)
+    Each entry is a phrase, or a group of phrases that mean the same (a term
+    and its synonyms): a group counts once, whichever phrase matched."""
+
+    def __init__(self, phrases: list[Phrase | tuple[Phrase, ...]]) -> None:
+        groups = [p if isinstance(p, tuple) else (p,) for p in phrases]
+        self.count = len(groups)
         self._regex = None
+        self._groups: list[int] = []
         # Longer phrases first, so they win where a shorter one also starts;
-        # groups keep the phrase's own number.
-        ordered = sorted(enumerate(phrases), key=lambda p: -sum(map(len, p[1].terms)))
+        # each alternative is numbered, and remembers its group.
+        flat = [(group, phrase) for group, alternatives in enumerate(groups)
+                for phrase in alternatives]
+        ordered = sorted(enumerate(flat), key=lambda p: -sum(map(len, p[1][1].terms)))
+        self._groups = [group for group, _ in flat]
         if ordered:
-            alternatives = [f"(?P<p{i}>{phrase_pattern(p)})" for i, p in ordered]
+            alternatives = [f"(?P<p{i}>{phrase_pattern(p)})" for i, (_, p) in ordered]
             self._regex = re.compile("|".join(alternatives))
 
     def spans(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, phrase number) of each match in NFC text."""
         if self._regex is None or not text:
             return []
-        return [(m.start(), m.end(), int(m.lastgroup[1:]))
+        return [(m.start(), m.end(), self._groups[int(m.lastgroup[1:])])
                 for m in self._regex.finditer(text)]
 
 

@@ -10,7 +10,8 @@ bulk imports go through the same call.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date as calendar_date
 
 from appliance.text import nfc, number_key
 
@@ -50,6 +51,11 @@ def kind_of(doc_id: int) -> str | None:
 
 
 _TEXT_COLUMNS = ("title", "summary", "body", "number")
+# What results can be narrowed by, besides kind and language (in the id):
+# each value is a token `f<id>` in the indexes' facets column (0011_sources.sql).
+FACETS = ("section", "issuer", "doc_type", "field", "year", "status")
+MAX_FACET_CHARS = 200
+_EPOCH = calendar_date(1970, 1, 1)
 
 
 @dataclass
@@ -68,24 +74,70 @@ class SearchDoc:
     number: str | None = None
     item_id: int | None = None
     external_id: str | None = None
+    # Facet name (FACETS) -> value, such as {"issuer": "Bộ Tài chính"}.
+    facets: dict[str, str] = field(default_factory=dict)
 
 
 def index_document(conn: sqlite3.Connection, doc: SearchDoc) -> None:
     """Add a document, or replace the one with the same ref."""
     tag = doc_tag(doc.kind, doc.lang)
     values = _row_values(doc)
+    tokens = facet_value_ids(conn, doc.facets)
+    day = _day(values["date"])
     old = conn.execute(
         "SELECT id, title, summary, body, number FROM search_doc WHERE ref = ?",
         (doc.ref,),
     ).fetchone()
     if old is None:
-        _insert(conn, tag, values)
-    elif old[0] & TAG_MASK != tag:
+        _insert(conn, _new_id(conn, tag), values, day, tokens)
+        return
+    held = [r[0] for r in conn.execute(
+        "SELECT value_id FROM search_facet_token WHERE doc_id = ? ORDER BY value_id",
+        (old[0],))]
+    if old[0] & TAG_MASK != tag:
         # Kind or language changed: the id carries both, so the row moves.
         conn.execute("DELETE FROM search_doc WHERE id = ?", (old[0],))
-        _insert(conn, tag, values)
+        _insert(conn, _new_id(conn, tag), values, day, tokens)
+    elif held != tokens:
+        # The indexes hold the facet tokens: out with the old ones first
+        # (the delete trigger reads them), then in again under the same id.
+        conn.execute("DELETE FROM search_doc WHERE id = ?", (old[0],))
+        _insert(conn, old[0], values, day, tokens)
     else:
+        conn.execute("INSERT OR REPLACE INTO search_facet (id, day) VALUES (?, ?)",
+                     (old[0], day))
         _update(conn, old, values)
+
+
+def facet_value_ids(conn: sqlite3.Connection, facets: dict[str, str]) -> list[int]:
+    """The ids of these facet values, sorted, adding new values."""
+    ids = []
+    for name in FACETS:
+        value = clean_facet(facets.get(name))
+        if value is None:
+            continue
+        row = conn.execute("SELECT id FROM search_facet_value WHERE facet = ? AND value = ?",
+                           (name, value)).fetchone()
+        if row is None:
+            row = conn.execute("INSERT INTO search_facet_value (facet, value) VALUES (?, ?)"
+                               " RETURNING id", (name, value)).fetchone()
+        ids.append(row[0])
+    return sorted(set(ids))
+
+
+def clean_facet(value: object) -> str | None:
+    """A facet value as stored: NFC, single spaces, not empty."""
+    if value is None:
+        return None
+    text = " ".join(nfc(str(value)).split())[:MAX_FACET_CHARS]
+    return text or None
+
+
+def _day(value: object) -> int | None:
+    try:
+        return (calendar_date.fromisoformat(str(value)[:10]) - _EPOCH).days
+    except ValueError:
+        return None
 
 
 def _row_values(doc: SearchDoc) -> dict[str, object]:
@@ -106,11 +158,21 @@ def _row_values(doc: SearchDoc) -> dict[str, object]:
     }
 
 
-def _insert(conn: sqlite3.Connection, tag: int, values: dict[str, object]) -> None:
+def _new_id(conn: sqlite3.Connection, tag: int) -> int:
     # Ids grow with each new document whatever its kind, so the highest ids
     # are the newest documents.
     top = conn.execute("SELECT max(id) FROM search_doc").fetchone()[0] or 0
-    row = {"id": ((top >> TAG_BITS) + 1) << TAG_BITS | tag, **values}
+    return ((top >> TAG_BITS) + 1) << TAG_BITS | tag
+
+
+def _insert(conn: sqlite3.Connection, doc_id: int, values: dict[str, object],
+            day: int | None, tokens: list[int]) -> None:
+    # The facet rows first: the insert trigger reads them.
+    conn.execute("INSERT OR REPLACE INTO search_facet (id, day) VALUES (?, ?)",
+                 (doc_id, day))
+    conn.executemany("INSERT OR IGNORE INTO search_facet_token (doc_id, value_id)"
+                     " VALUES (?, ?)", [(doc_id, t) for t in tokens])
+    row = {"id": doc_id, **values}
     columns = ", ".join(row)
     marks = ", ".join(f":{name}" for name in row)
     conn.execute(f"INSERT INTO search_doc ({columns}) VALUES ({marks})", row)

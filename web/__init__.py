@@ -21,6 +21,7 @@ from appliance.app import CONFIG
 from . import (
     about,
     documents,
+    dossier,
     home,
     news,
     pageviews,
@@ -56,6 +57,7 @@ def setup(app: web.Application) -> None:
     add(f"/{lang}", root.language_home)
     add(f"/{lang}/", home.home)
     add(f"/{lang}/search", search_page.search)
+    dossier.setup(app, lang)
     add(f"/{lang}/documents", root.add_slash)
     add(f"/{lang}/documents/", documents.listing)
     add(f"/{lang}/documents/{{slug}}", documents.document)

@@ -135,7 +135,8 @@ def _document_page(
 
 
 def document_context(conn: sqlite3.Connection, item: content.Item) -> dict[str, Any]:
-    return {"item": item, "translations": content.translations_of(conn, item)}
+    return {"item": item, "translations": content.translations_of(conn, item),
+            "relations": content.document_relations(conn, item)}
 
 
 @cached

@@ -13,7 +13,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 SCHEMA_PATHS = ("/api/v1/search", "/api/v1/openapi.json", "/healthz",
                 "/{lang}/feed.xml", "/{lang}/atom.xml", "/{lang}/{section}/feed.xml",
                 "/{lang}/{section}/atom.xml", "/sitemap.xml", "/sitemaps/{number}.xml",
-                "/robots.txt")
+                "/robots.txt", "/api/v1/search/suggest")
 
 
 @pytest.fixture
@@ -56,7 +56,8 @@ def test_the_document_is_valid_openapi_3_1(client, spec):
 def test_search_parameters_are_described_as_implemented(spec):
     operation = spec["paths"]["/api/v1/search"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert set(parameters) == {"q", "kind", "lang", "page", "per_page"}
+    assert set(parameters) == {"q", "kind", "lang", "page", "per_page", "section",
+                               "issuer", "doc_type", "field", "year", "status", "sort"}
     assert parameters["per_page"]["schema"]["maximum"] == 100
     assert parameters["per_page"]["schema"]["default"] == 20
     assert parameters["page"]["schema"]["minimum"] == 1

@@ -84,6 +84,10 @@ async def test_newsroom_pages_pass_axe(
             extra={"review": "awaiting-khmer-review"},
         ),
     )
+    from search import sources
+
+    source = transaction(conn, sources.add_source, sources.SourceInput(
+        name="Sở Tư pháp", kind="rss", url="https://stp.example.vn/rss.xml"))
     server = await aiohttp_server(create_app(config))
     base = str(server.make_url("")).rstrip("/")
     axe = Axe()
@@ -101,6 +105,11 @@ async def test_newsroom_pages_pass_axe(
         f"/admin/items/{item.id}",
         "/admin/items/new",
         "/admin/sections",
+        "/admin/sources",
+        f"/admin/sources/{source.id}",
+        "/admin/search",
+        "/admin/search/synonyms",
+        "/admin/search/pins",
     ]
     for path in pages:
         await page.goto(f"{base}{path}")
@@ -150,6 +159,10 @@ async def test_no_page_scrolls_sideways_on_a_phone(
         f"/admin/items/{item_id}",
         "/admin/items/new",
         "/admin/sections",
+        "/admin/sources",
+        "/admin/search",
+        "/admin/search/synonyms",
+        "/admin/search/pins",
     ):
         await page.goto(f"{base}{path}")
         width = await page.evaluate("document.documentElement.scrollWidth")

@@ -12,6 +12,14 @@ from appliance.db import open_sync
 from search.index import SearchDoc, index_document
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are read in English in these tests, whatever ran before."""
+    from appliance.i18n import set_language
+
+    set_language("en")
+
+
 @pytest.fixture
 def db(tmp_path: Path):
     connection = open_sync(tmp_path / "search.db")
@@ -44,3 +52,43 @@ def add(db) -> Callable[..., None]:
         db.execute("COMMIT")
 
     return add_docs
+
+
+# -- fixture sources ------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def source_corpus(corpus):
+    from sources_support import Corpus
+
+    return Corpus.load(corpus)
+
+
+@pytest.fixture
+def source_state(source_corpus):
+    from sources_support import State
+
+    return State(source_corpus)
+
+
+@pytest.fixture
+async def sources_server(aiohttp_server, source_state):
+    """The fixture sources on loopback; `.make_url(path)` addresses one."""
+    from sources_support import fixture_app
+
+    return await aiohttp_server(fixture_app(source_state))
+
+
+@pytest.fixture
+def doc_item(conn):
+    """doc_item(title, kind, code): a published item of the test site."""
+    from appliance import content
+    from appliance.content import ItemInput
+    from appliance.db import transaction
+
+    def make(title: str, kind: str, code: str | None):
+        data = ItemInput(kind=kind, lang="vi", title=title,
+                         procedure={"code": code} if kind == "procedure" else {})
+        return transaction(conn, lambda db: content.save_item(db, data,
+                                                              status="published"))
+
+    return make

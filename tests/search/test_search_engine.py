@@ -8,7 +8,7 @@ import search.engine as engine
 from search.engine import run_search
 
 ITEM_KEYS = {"kind", "id", "external_id", "title", "title_html", "url", "snippet",
-             "date", "lang"}
+             "date", "lang", "status", "number"}
 
 
 def ids(answer):
@@ -20,11 +20,12 @@ def test_answer_shape(db, add, doc):
             date="2025-06-01"))
     answer = run_search(db, "  thủ tục  ")
     assert set(answer) == {"query", "total", "total_exact", "page", "per_page",
-                           "items", "facets"}
+                           "items", "facets", "suggestion"}
     assert answer["query"] == "thủ tục"
     assert (answer["total"], answer["total_exact"]) == (1, True)
     assert (answer["page"], answer["per_page"]) == (1, 20)
-    assert answer["facets"] == {"kind": {"article": 1}}
+    assert answer["facets"] == {"kind": {"article": 1}, "lang": {"vi": 1}}
+    assert answer["suggestion"] is None
     [item] = answer["items"]
     assert set(item) == ITEM_KEYS
     assert item["id"] == "1" and item["external_id"] == "ext-1"
@@ -152,7 +153,7 @@ def test_a_phrase_does_not_run_across_punctuation(db, add, doc):
 def test_snippet_marks_the_original_text(db, add, doc):
     add(doc(1, "Tin tức", summary="Hướng dẫn thủ tục đăng ký đất đai lần đầu."))
     [item] = run_search(db, "thu tuc dat dai")["items"]
-    assert item["snippet"] == ("Hướng dẫn <mark>thủ</mark> <mark>tục</mark> đăng ký "
+    assert item["snippet"] == ("Hướng dẫn <mark>thủ tục</mark> đăng ký "
                                "<mark>đất</mark> <mark>đai</mark> lần đầu.")
 
 

@@ -43,3 +43,16 @@ def test_folded_queries_do_as_well_as_accented_ones(scores):
 def test_khmer_substrings_are_found(scores):
     khmer = scores["khmer-substring"]
     assert khmer.recall_at_10 >= 0.85, khmer.misses
+
+
+@pytest.mark.corpus
+def test_everyday_words_find_the_procedure_meant(corpus, tmp_path):
+    """Queries as citizens type them (a verb of intent, an everyday name of a
+    paper, their own word order), judged by hand: bench/everyday-queries.jsonl."""
+    queries = Path(__file__).resolve().parents[2] / "bench" / "everyday-queries.jsonl"
+    conn = open_sync(tmp_path / "everyday.db")
+    load_docs(conn, corpus_records(corpus))
+    everyday = judge(conn, read_jsonl(queries))["everyday"]
+    conn.close()
+    assert everyday.recall_at_10 >= 0.95, everyday.misses
+    assert everyday.mrr >= 0.8, everyday.misses

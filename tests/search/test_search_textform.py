@@ -97,20 +97,43 @@ def test_accent_key_ignores_tone_placement():
     assert accent_key("Bàn") == accent_key("bàn")
 
 
+TEXT = "{title summary body number} : "
+
+
 @pytest.mark.parametrize("q, expected", [
-    ("thu tuc dat dai", '"thu" "tuc" "dat" "dai"'),
-    ("thu-tuc", '"thu tuc"'),
-    ("70/2024/NĐ-CP", '"70 2024 nd cp"'),
+    ("quy hoach dat dai", TEXT + '("quy" AND "hoach" AND "dat" AND "dai")'),
+    ("thu-tuc", TEXT + '("thu tuc")'),
+    ("70/2024/NĐ-CP", TEXT + '("70 2024 nd cp")'),
     ('"', ""),
-    ("NEAR(", '"near"'),
-    ("ដុល្លា", '"ដុ ល្លា"*'),
+    ("NEAR(", TEXT + '("near")'),
+    ("ដុល្លា", TEXT + '("ដុ ល្លា"*)'),
     # A one-letter last cluster gets its prefix only in the title index.
-    ("ថូម៉ាស", '"ថូ ម៉ា ស"'),
+    ("ថូម៉ាស", TEXT + '("ថូ ម៉ា ស")'),
     # Typed from inside a cluster: the partial cluster is dropped.
-    ("្យុះហារី", '"ហា រី"*'),
+    ("្យុះហារី", TEXT + '("ហា រី"*)'),
+    # Words of intent need not match; "thủ tục" is one of them.
+    ("thu tuc dat dai", TEXT + '("dat" AND "dai")'),
+    ("xin cấp lại giấy phép", TEXT + '("giay" AND "phep")'),
 ])
 def test_queries_become_quoted_phrases(q, expected):
     assert parse(q).match_all() == expected
+
+
+def test_synonyms_become_alternatives_of_whole_words():
+    table = {("ho", "khau"): [("thuong", "tru")], ("nd", "cp"): [("nghi", "dinh")]}
+    assert parse("làm hộ khẩu", table).match_all() == \
+        TEXT + '(("ho khau" OR "thuong tru"))'
+    # Inside a document number the abbreviation is part of the number.
+    assert parse("42/2022/NĐ-CP", table).match_all() == TEXT + '("42 2022 nd cp")'
+    assert parse("NĐ-CP mới", table).match_all() == \
+        TEXT + '(("nd cp" OR "nghi dinh") AND "moi")'
+
+
+def test_intent_words_typed_with_marks_must_be_those_words():
+    assert [g.optional for g in parse("làm đường").groups] == [True, False]
+    assert [g.optional for g in parse("lâm đường").groups] == [False, False]
+    # A query of intent words alone must match them.
+    assert [g.optional for g in parse("xin cấp lại").groups] == [False, False]
 
 
 def test_number_words_give_lookup_keys():

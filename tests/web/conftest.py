@@ -233,3 +233,34 @@ def _build(conn, media_dir: Path) -> Site:
 def site(config, conn) -> Site:
     """The test site; request it before `client` so pages see it from the start."""
     return transaction(conn, _build, config.media_dir)
+
+
+# -- the one-stop system ----------------------------------------------------------
+
+@pytest.fixture
+def one_stop_port() -> int:
+    from dossier_support import free_port
+
+    return free_port()
+
+
+@pytest.fixture
+def data_dir(tmp_path, one_stop_port):
+    """The public site's tests run with the dossier look-up turned on; the
+    one-stop system answers only where a test starts `one_stop`."""
+    from dossier_support import TOKEN
+    from staff_support import NO_SECOND_FACTOR, new_site
+
+    site = new_site(tmp_path, NO_SECOND_FACTOR | {
+        "dossier.endpoint": f"http://127.0.0.1:{one_stop_port}/api/ho-so/{{code}}",
+        "dossier.timeout": 1})
+    with (site / "secrets.toml").open("a", encoding="utf-8") as secrets:
+        secrets.write(f'dossier_token = "{TOKEN}"\n')
+    return site
+
+
+@pytest.fixture
+async def one_stop(aiohttp_server, one_stop_port):
+    from dossier_support import one_stop_app
+
+    return await aiohttp_server(one_stop_app(), port=one_stop_port)

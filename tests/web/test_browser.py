@@ -36,11 +36,16 @@ def pages(site, lang: str) -> list[str]:
         f"/{lang}/procedures/1.000178",
         f"/{lang}/documents/",
         f"/{lang}/no-such-page",
+        f"/{lang}/search?q=t%E1%BB%89nh",
+        f"/{lang}/search?q=khieuu+nai",
+        f"/{lang}/dossier",
+        f"/{lang}/dossier?code=000.00.25.H01-251120-0001",
     ]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en", "km"])
-async def test_pages_have_no_wcag_violations_on_a_phone(site, browser, base_url, lang):
+async def test_pages_have_no_wcag_violations_on_a_phone(site, browser, base_url, lang,
+                                                         one_stop):
     context = await browser.new_context(viewport=PHONE, device_scale_factor=1)
     page = await context.new_page()
     axe = Axe()

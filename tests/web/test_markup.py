@@ -39,6 +39,10 @@ def page_paths(site, lang: str) -> list[str]:
         f"/{lang}/search?q=kh%C3%BAieu+nai",
         f"/{lang}/search?q=zzzyyy",
         f"/{lang}/search",
+        f"/{lang}/search?q=t%E1%BB%89nh&sort=date",
+        f"/{lang}/search?q=khieuu+nai",
+        f"/{lang}/dossier",
+        f"/{lang}/dossier?code=000.00.25.H01-251120-0001",
     ]
     if lang == "vi":
         paths += ["/vi/tin-tuc/?page=2", "/vi/tags/giao-thong", site.urls["only-vi"]]
@@ -214,7 +218,7 @@ def _vnu_command() -> list[str]:
     return [java, "-Xss1m", "-jar", str(jar), "--format", "json", "--exit-zero-always"]
 
 
-async def test_pages_pass_the_nu_html_checker(site, client, tmp_path):
+async def test_pages_pass_the_nu_html_checker(site, client, tmp_path, one_stop):
     command = _vnu_command()
     files = []
     for lang in LANGS:
