@@ -61,6 +61,22 @@ class Scheduler:
     last_run: dict[str, float] = field(default_factory=dict)
     daily_jobs: dict[str, Daily] = field(default_factory=dict)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Set by `hold`: the jobs wait for `release` before their first run.
+    _gate: asyncio.Event | None = None
+
+    def hold(self) -> None:
+        """Keep the jobs from starting until `release`: `portal serve` holds
+        them until it listens, so a server that cannot bind its port
+        publishes nothing and sends no mail on its way out."""
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        if self._gate is not None:
+            self._gate.set()
+
+    async def _opened(self) -> None:
+        if self._gate is not None:
+            await self._gate.wait()
 
     def every(self, name: str, seconds: float, job: Job) -> None:
         """Run `job(app)` every `seconds`, starting when the app starts."""
@@ -90,6 +106,7 @@ class Scheduler:
 
     async def _loop(self, app: web.Application, name: str, seconds: float,
                     job: Job) -> None:
+        await self._opened()
         while True:
             try:
                 await job(app)
@@ -100,6 +117,7 @@ class Scheduler:
             await asyncio.sleep(seconds)
 
     async def _daily_loop(self, app: web.Application, name: str, daily: Daily) -> None:
+        await self._opened()
         while True:
             await self._sleep_until(next_daily(self.clock(), daily.at))
             for attempt in range(daily.retries + 1):

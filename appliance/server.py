@@ -90,11 +90,13 @@ async def _serve(app: web.Application, listeners: list[Listener],
         app, access_log_class=logs.AccessLogger,
         access_log=logging.getLogger("portal.access"),
         shutdown_timeout=SHUTDOWN_SECONDS)
+    app[SCHEDULER].hold()
     await runner.setup()  # opens the database, applies migrations
     try:
         for listener in listeners:
             await _listen(runner, listener)
         log.info("listening", extra={"on": " ".join(x.where for x in listeners)})
+        app[SCHEDULER].release()
         if os.geteuid() == 0:
             log.warning("serving as root: run it as the service account that "
                         "`portal install` sets up, which binds ports 80 and 443 "

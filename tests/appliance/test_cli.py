@@ -162,3 +162,34 @@ def test_serve_runs_on_a_real_port_and_stops_cleanly_on_sigterm(data_dir):
 def test_version(capsys):
     code, out, _ = run(capsys, "version")
     assert code == 0 and out.startswith("portal ")
+
+
+def test_a_server_that_cannot_listen_publishes_nothing(data_dir):
+    from appliance import content
+    from appliance.content import ItemInput
+    from appliance.db import open_sync, transaction
+
+    conn = open_sync(data_dir / "portal.db")
+    try:
+        item = transaction(conn, lambda c: content.save_item(
+            c, ItemInput(kind="article", lang="vi", title="Tin hẹn giờ",
+                         published_at="2999-01-01"), status="published"))
+        assert item.status == "scheduled"
+        # Its time came while the site was down.
+        transaction(conn, lambda c: c.execute(
+            "UPDATE item SET publish_at = '2020-01-01T00:00:00Z' WHERE id = ?", (item.id,)))
+    finally:
+        conn.close()
+    # An address that does not exist: looking it up gives the start-up jobs
+    # time to run, if they were not held until the server listens.
+    result = subprocess.run(
+        PORTAL + ["serve", "--data", str(data_dir), "--host", "256.1.1.1",
+                  "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "cannot listen" in result.stderr
+    conn = open_sync(data_dir / "portal.db")
+    try:
+        assert content.get_item(conn, item.id).status == "scheduled"
+    finally:
+        conn.close()
