@@ -81,6 +81,10 @@ SETTINGS: list[Setting] = [
     Setting("tls", "key", "",
             "Private key of the certificate (PEM), readable by the service account only."),
     Setting("tls", "port", 8443, "TCP port for HTTPS."),
+    Setting("tls", "hsts_subdomains", False,
+            "Ask browsers to use HTTPS for every subdomain of the site's domain too "
+            "(includeSubDomains in Strict-Transport-Security); leave false while any "
+            "component site under the domain is served over plain HTTP."),
     Setting("tls", "acme_webroot", "acme",
             "Folder served at /.well-known/acme-challenge/ over plain HTTP, for an ACME "
             "client in webroot mode (certbot --webroot -w DATA/acme); inside the data "

@@ -35,6 +35,10 @@ class PublicPolicy:
 
 
 PUBLIC_POLICY = web.AppKey("public_policy", PublicPolicy)
+# Strict-Transport-Security sent over HTTPS (tls.setup picks it from the config).
+HSTS = web.AppKey("hsts", str)
+HSTS_SITE = "max-age=31536000"
+HSTS_SUBDOMAINS = "max-age=31536000; includeSubDomains"
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -66,7 +70,8 @@ def apply_headers(request: web.Request, headers) -> None:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.setdefault("Strict-Transport-Security",
+                           request.config_dict.get(HSTS, HSTS_SITE))
     if is_admin:
         headers.setdefault("Cache-Control", "no-store")
 

@@ -38,6 +38,7 @@ from yarl import URL
 
 from .config import Config
 from .errors import UserError
+from .security import HSTS, HSTS_SITE, HSTS_SUBDOMAINS
 
 log = logging.getLogger("portal.tls")
 
@@ -294,6 +295,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def setup(app: web.Application, cfg: Config) -> None:
+    app[HSTS] = HSTS_SUBDOMAINS if cfg["tls.hsts_subdomains"] else HSTS_SITE
     app.router.add_get(ACME_PREFIX + "{token}", acme_challenge)
     if cfg.https:
         app.middlewares.append(_https_redirect(cfg))

@@ -101,3 +101,12 @@ def test_hosts_may_be_one_or_a_list(tmp_path):
     (tmp_path / config_mod.CONFIG_FILE).write_text('[server]\nhost = ["0.0.0.0", "::"]\n',
                                                    encoding="utf-8")
     assert config_mod.load(tmp_path).hosts == ["0.0.0.0", "::"]
+
+
+async def test_hsts_covers_subdomains_only_when_asked(aiohttp_client, config):
+    config.values["server.trust_proxy"] = ["127.0.0.1"]
+    config.values["tls.hsts_subdomains"] = True
+    client = await aiohttp_client(create_app(config))
+    behind = await client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert behind.headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains")
