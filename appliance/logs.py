@@ -71,6 +71,9 @@ def setup(level: str = "INFO", fmt: str = "text", stream=None) -> None:
     aio.propagate = False
     server = logging.getLogger("aiohttp.server")
     server.filters[:] = [MalformedRequestFilter()]
+    # aiosqlite logs every database call with its arguments (configs holding
+    # keys among them) at DEBUG: never worth showing, whatever log.level says.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 class MalformedRequestFilter(logging.Filter):
