@@ -89,7 +89,8 @@ def update(part: str) -> None:
         path = po_path(part, lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            write_po(handle, catalog, width=88, omit_header=False, ignore_obsolete=True)
+            write_po(handle, catalog, width=88, omit_header=False, ignore_obsolete=True,
+                     include_lineno=False)
 
 
 def main(argv: list[str]) -> int:
