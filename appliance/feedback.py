@@ -20,6 +20,7 @@ from .db import utcnow
 from .errors import NotFoundError, UserError
 from .i18n import LANGUAGES, LOCAL_TZ
 from .i18n import gettext as _
+from .security import is_site_path
 from .text import clean
 
 TOPICS = ("question", "feedback", "error")
@@ -95,7 +96,7 @@ def submit(conn: sqlite3.Connection, sub: Submission) -> Feedback:
     if problems:
         raise UserError(next(iter(problems.values())))
     lang = sub.lang if sub.lang in LANGUAGES else "vi"
-    page = sub.page if sub.page.startswith("/") and not sub.page.startswith("//") else ""
+    page = sub.page if is_site_path(sub.page) else ""
     while True:
         reference = new_reference()
         if conn.execute("SELECT 1 FROM feedback WHERE reference = ?",

@@ -24,6 +24,7 @@ from .db import utcnow
 from .errors import ConflictError, NotFoundError, UserError
 from .i18n import LANGUAGES
 from .i18n import gettext as _
+from .security import is_site_path
 from .text import clean
 
 MENUS = ("main", "footer")
@@ -63,7 +64,7 @@ def check_link_address(text: str) -> str:
 
 
 def _is_local(address: str) -> bool:
-    return address.startswith("/") and not address.startswith("//")
+    return is_site_path(address)
 
 
 def is_own_address(path: str) -> bool:

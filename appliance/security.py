@@ -88,6 +88,16 @@ async def csrf_token(request: web.Request) -> str:
     return token
 
 
+def is_site_path(value: object) -> bool:
+    """True for a path on this site ("/vi/..."): not another host ("//host",
+    "/\\host", which browsers read alike), no scheme, no control characters."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return False
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in value):
+        return False
+    return not value.startswith("//")
+
+
 def csrf_matches(session: Session, supplied: str | None) -> bool:
     expected = session.get("csrf")
     return bool(expected and supplied and hmac.compare_digest(expected, supplied))

@@ -53,6 +53,9 @@ class Slot:
     image_url: str = ""
     alt: str = ""
 
+    def __post_init__(self) -> None:
+        self.inline_code = one_line_ending(self.inline_code)
+
     @property
     def inline_hash(self) -> str:
         digest = hashlib.sha256(self.inline_code.encode("utf-8")).digest()
@@ -63,13 +66,18 @@ class Slot:
         return bool(self.script_url or self.inline_code or self.image_url)
 
 
+def one_line_ending(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _https(value: str, label: str) -> str:
     value = value.strip()
     if not value:
         return ""
     url = URL(value)
-    # ; and , would end a Content-Security-Policy source or directive.
-    if url.scheme != "https" or not url.host or any(c in value for c in " \"'<>\\;,"):
+    # ; and , would end a Content-Security-Policy source or directive, and *
+    # would let in every host it stands for.
+    if url.scheme != "https" or not url.host or any(c in value for c in " \"'<>\\;,*"):
         raise UserError(_("%(field)s must be a full address starting with https://.",
                           field=label))
     return value
@@ -83,7 +91,9 @@ def check_slot(name: str, given: dict[str, str], enabled: bool) -> Slot:
     if "script_url" in allowed:
         slot.script_url = _https(given.get("script_url", ""), _("The script address"))
     if "inline_code" in allowed:
-        code = given.get("inline_code", "").strip()
+        # Browsers hash an inline script after turning CR LF into LF, and a
+        # form's text area sends CR LF: store what the browser will hash.
+        code = one_line_ending(given.get("inline_code", "")).strip()
         if len(code) > MAX_CODE:
             raise UserError(_("The code may have at most %(n)s characters.", n=MAX_CODE))
         if "</script" in code.lower() or "<script" in code.lower():

@@ -36,7 +36,7 @@ from appliance.app import CACHE_KEY, CONFIG, DB, SCHEDULER
 from appliance.cache import cached
 from appliance.i18n import gettext as _
 from appliance.security import PUBLIC_CSP, PUBLIC_POLICY, PublicPolicy, RateLimiter
-from appliance.security import client_address
+from appliance.security import client_address, is_site_path
 
 from .pages import Meta, Pagination, page_number, render, same_page_switch
 
@@ -251,7 +251,7 @@ def _count(request: web.Request, lang: str, target: str, score: int) -> None:
 async def thanks(request: web.Request) -> web.Response:
     lang = request.match_info["lang"]
     back = request.query.get("back", f"/{lang}/")
-    if not back.startswith("/") or back.startswith("//"):
+    if not is_site_path(back):
         back = f"/{lang}/"
     meta = Meta(title=_("Thank you"), description=_("Thank you for your rating."),
                 path=None, noindex=True,

@@ -148,7 +148,10 @@ async def test_banner_and_configured_snippets_under_the_widened_policy(
     def configure(db):
         notices.schedule(db, start.isoformat(), (start + timedelta(hours=3)).isoformat(),
                          {"km": "ការថែទាំម៉ាស៊ីនមេ"}, None)
-        code = "document.documentElement.dataset.monitored = 'yes';"
+        # Several lines with CR LF, as a text area sends them: the browser
+        # hashes the script after turning CR LF into LF.
+        code = ("var flag = 'yes';\r\n"
+                "if (flag.length > 1) { document.documentElement.dataset.monitored = flag; }")
         slots.save_slot(db, slots.check_slot("monitoring", {"inline_code": code}, True),
                         None)
 

@@ -210,6 +210,9 @@ async def test_snippets_widen_the_policy_for_exactly_what_is_configured(
     refused = await admin.post("/admin/snippets/analytics", {
         "inline_code": "</script><script>alert(1)", "enabled": "1"})
     assert refused.status == 400
+    refused = await admin.post("/admin/snippets/analytics", {
+        "script_url": "https://*.gov.vn/a.js", "enabled": "1"})
+    assert refused.status == 400
     await admin.post("/admin/snippets/monitoring", {"script_url": "", "enabled": ""})
     await admin.post("/admin/snippets/trust_badge", {"enabled": ""})
     assert (await client.get("/vi/")).headers["Content-Security-Policy"] == PUBLIC_CSP
@@ -247,3 +250,12 @@ async def test_editors_keep_the_portals_own_pages(client, site, sign_in):
     assert response.status == 400
     privacy = await get_page(client, "/km/about/privacy")
     assert "90" in privacy.text  # the default notice names the erasure delay
+
+
+async def test_the_thank_you_page_links_back_only_to_this_site(client):
+    for back, expected in (("/km/tin-tuc/", "/km/tin-tuc/"), ("//evil.example/x", "/vi/"),
+                           ("/\\evil.example/x", "/vi/"), ("/\t/evil.example/x", "/vi/"),
+                           ("https://evil.example/", "/vi/")):
+        html = await (await client.get("/vi/thanks", params={"back": back})).text()
+        assert f'href="{expected}"' in html, back
+        assert "evil.example" not in html, back
