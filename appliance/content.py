@@ -31,6 +31,7 @@ from .text import (
     fold,
     html_to_text,
     is_khmer,
+    is_web_address,
     nfc,
     number_key,
     plain_to_html,
@@ -977,6 +978,10 @@ def _validate(conn: sqlite3.Connection, data: ItemInput) -> tuple[int | None, st
         section_id = section.id
     if data.kind == "procedure" and not str(data.procedure.get("code") or "").strip():
         raise UserError(_("A procedure needs a code."))
+    for name, address in (("source_url", data.source_url), ("link", data.extra.get("link"))):
+        if address and not is_web_address(address):
+            raise UserError(_("%(field)s must be an address starting with https:// or "
+                              "http://.", field=name))
     status = data.document.get("status")
     if status and status not in LEGAL_STATUSES:
         raise UserError(_("Unknown legal status “%(status)s”: use one of %(statuses)s.",

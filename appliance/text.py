@@ -98,6 +98,13 @@ def plain_to_html(text: str | None) -> str:
 
 _BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|blockquote|tr|table|ul|ol)>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+_WEB_ADDRESS = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*", re.IGNORECASE)
+
+
+def is_web_address(value: object) -> bool:
+    """True for an http or https address with a host, the only links the
+    site and its API hand on (never javascript: or data:)."""
+    return isinstance(value, str) and bool(_WEB_ADDRESS.fullmatch(value))
 
 
 def html_to_text(markup: str | None) -> str:

@@ -35,7 +35,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -44,6 +44,7 @@ from appliance.app import CONFIG, DB, SCHEDULER
 from appliance.db import utcnow
 from appliance.errors import ConflictError, ForbiddenError, NotFoundError, UserError
 from appliance.i18n import gettext as _
+from appliance.text import is_web_address
 
 from .api import InvalidParams
 from .gate import PARTNER
@@ -152,9 +153,11 @@ def _check_choices(conn: sqlite3.Connection, record: dict[str, Any], bad) -> Non
     year = record.get("year")
     if year is not None and (type(year) is not int or not 1000 <= year <= 9999):
         bad("year", _("The year must have four digits, such as 2024."))
-    link = record.get("link")
-    if isinstance(link, str) and urlsplit(link).scheme not in ("http", "https"):
-        bad("link", _("link must be an address starting with https://."))
+    for name in ("link", "source_url"):
+        address = record.get(name)
+        if isinstance(address, str) and address and not is_web_address(address):
+            bad(name, _("%(field)s must be an address starting with https:// or http://.",
+                        field=name))
 
 
 def _check_times(record: dict[str, Any], bad) -> None:

@@ -38,7 +38,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit, parse_qsl
 
 import aiohttp
 
-from appliance.text import html_to_text
+from appliance.text import html_to_text, is_web_address
 
 from .fetch import Answer, FetchError, Limits, decode, fetch
 from .mapping import Mapping, apply, is_deleted, iter_rows, parse_mapping, records_in
@@ -118,6 +118,9 @@ def _defaults(spec: SourceSpec, data: dict[str, Any]) -> dict[str, Any]:
         data.setdefault("section", spec.section_key)
     if spec.name:
         data.setdefault("attribution", spec.name)
+    for name in ("source_url", "link"):
+        if name in data and not is_web_address(data[name]):
+            del data[name]  # only http and https addresses are handed on
     return data
 
 
@@ -193,6 +196,8 @@ def _feed_record(spec: SourceSpec, entry: Any, feed_title: str,
         return None
     link = entry.get("link")
     link = urljoin(base, link) if link else None
+    if not is_web_address(link):
+        link = None  # javascript:, data: and the like are never handed on
     moment = entry.get("published_parsed") or entry.get("updated_parsed")
     published = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment) if moment else None
     summary = html_to_text(entry.get("summary", ""))
