@@ -380,6 +380,7 @@ def _create(conn: sqlite3.Connection, partner: Partner,
     from newsroom import workflow  # the newsroom imports this part first
 
     if partner.trusted:
+        data.published_at = data.published_at or utcnow()  # public from now
         return content.save_item(conn, data, status="published")
     item = content.save_item(conn, data, status="draft")
     return workflow.transition(conn, item.id, "receive", None)
@@ -397,6 +398,7 @@ def _update(conn: sqlite3.Connection, partner: Partner, data: content.ItemInput,
         if existing.status in CLOSED_TO_TRUSTED or existing.status not in (
                 OPEN_STATES | {"published", "scheduled"}):
             raise _in_editors_hands(existing)
+        data.published_at = data.published_at or existing.published_at or utcnow()
         return content.save_item(conn, data, item_id=existing.id, status="published")
     if existing.status not in OPEN_STATES:
         raise _in_editors_hands(existing)

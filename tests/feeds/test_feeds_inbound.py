@@ -180,6 +180,15 @@ async def test_a_trusted_partner_publishes_and_embargo_holds(client, conn, partn
     assert later["id"] not in [item["id"] for item in listed["items"]]
     assert (await client.get(f"/api/v1/articles/{later['id']}")).status == 404
 
+    # Without a date it goes public now, dated now, so it heads the listings.
+    undated = record(external_id="stp-2025-003")
+    del undated["published_at"]
+    pushed = await (await push(client, headers, undated)).json()
+    assert pushed["status"] == "published"
+    listed = await (await client.get("/api/v1/articles")).json()
+    assert listed["items"][0]["id"] == pushed["id"]
+    assert listed["items"][0]["published_at"]
+
 
 async def test_attachments_go_to_the_media_library(client, conn, partner):
     _found, headers = partner("UBND tỉnh", "article,directive", trusted=True)
