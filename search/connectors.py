@@ -432,7 +432,7 @@ async def read_sitemap(session, spec: SourceSpec, limits: Limits) -> Fetched:
             try:
                 page = await fetch(session, url, limits, accept="text/html")
             except FetchError as exc:
-                fetched.rejected.append((url, exc.code))
+                fetched.rejected.append((url, exc.code, exc.values))
                 if url in spec.stamps:
                     fetched.kept.add(url)
                 return

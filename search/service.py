@@ -22,6 +22,7 @@ from aiohttp import web
 from appliance.app import CONFIG, DB, SCHEDULER
 from appliance.cache import cached
 from appliance.config import Config
+from appliance.i18n import set_language
 
 from . import querylog, sources, sync
 from .fetch import Limits
@@ -74,6 +75,8 @@ async def _sync(app: web.Application, source_id: int) -> None:
     gate = _gates.setdefault(id(app), asyncio.Semaphore(max(1, config["sources.parallel"])))
     try:
         async with gate:
+            # Reasons a record was skipped are kept worded: in the site's language.
+            set_language(config.default_language)
             await sync.sync_source(sync.DatabaseStore(app[DB]), source_id, limits(config),
                                    deadline=config["sources.sync_minutes"] * 60)
     except Exception:  # one source's fault never stops the others

@@ -121,19 +121,23 @@ def error_text(error: dict[str, Any] | None) -> str:
         return ""
     message = ERRORS.get(error.get("code", ""), ERRORS["internal"])
     values = {k: v if v is not None else "?" for k, v in error.items() if k != "code"}
+    # A value the words need but the record lacks (kept by an older version).
+    values |= {name: "?" for name in re.findall(r"%\((\w+)\)", message)
+               if name not in values}
     try:
         return _(message, **values)
     except (KeyError, ValueError, TypeError):
         return _(message.split("%(")[0].strip())
 
 
-def rejection_text(code: str) -> str:
-    """Why a record was skipped, in plain words: a code of ours, else the
-    content store's own message (already in words)."""
+def rejection_text(code: str, values: dict[str, Any] | None = None) -> str:
+    """Why a record was skipped, in plain words: a code of ours (with the
+    values its words need), else the content store's own message, worded in
+    the site's language when the sync ran."""
     if code in REJECTIONS:
         return _(REJECTIONS[code])
     if code in ERRORS:
-        return error_text({"code": code})
+        return error_text({**(values or {}), "code": code})
     return code
 
 
