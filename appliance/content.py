@@ -544,6 +544,34 @@ _PUBLIC_FIELDS = {("document", "doc_type"), ("document", "issuer"), ("document",
                   ("procedure", "agency"), ("procedure", "code")}
 
 
+# A legal document's status as the public sees it (document_relations says
+# the same for one item): replaced once a published document replaces it,
+# amended once one amends it while it was in force, else what was stored.
+_PUBLIC_LEGAL_STATUS = """CASE
+ WHEN EXISTS (SELECT 1 FROM document_link AS link JOIN item AS other
+   ON other.id = link.item_id WHERE link.number_key = document.number_key
+   AND link.relation = 'replaces' AND other.status = 'published'
+   AND other.id != document.item_id) THEN 'replaced'
+ WHEN coalesce(document.legal_status, 'in_force') = 'in_force' AND EXISTS (
+   SELECT 1 FROM document_link AS link JOIN item AS other
+   ON other.id = link.item_id WHERE link.number_key = document.number_key
+   AND link.relation = 'amends' AND other.status = 'published'
+   AND other.id != document.item_id) THEN 'amended'
+ ELSE document.legal_status END"""
+
+
+def _show_public_legal_status(conn: sqlite3.Connection, items: list[Item]) -> None:
+    ids = [item.id for item in items if item.document]
+    if not ids:
+        return
+    found = dict(conn.execute(
+        f"SELECT item_id, {_PUBLIC_LEGAL_STATUS} FROM document"
+        f" WHERE item_id IN ({','.join('?' * len(ids))})", ids).fetchall())
+    for item in items:
+        if item.id in found:
+            item.document = {**item.document, "legal_status": found[item.id]}
+
+
 def list_public(conn: sqlite3.Connection, query: PublicQuery) -> list[Item]:
     """Published items matching the query, one page of them (see PublicQuery)."""
     clauses = ["item.status = 'published'",
@@ -555,7 +583,10 @@ def list_public(conn: sqlite3.Connection, query: PublicQuery) -> list[Item]:
     for table, column, value in query.fields:
         if (table, column) not in _PUBLIC_FIELDS:
             raise ValueError(f"no filter on {table}.{column}")
-        clauses.append(f"{table}.{column} = ?")
+        if (table, column) == ("document", "legal_status"):
+            clauses.append(f"({_PUBLIC_LEGAL_STATUS}) = ?")
+        else:
+            clauses.append(f"{table}.{column} = ?")
         params.append(value)
     for column, value in (("lang", query.lang), ("section_id", query.section_id)):
         if value is not None:
@@ -581,6 +612,7 @@ def list_public(conn: sqlite3.Connection, query: PublicQuery) -> list[Item]:
     items = [_item_from_row(row, row["body"] if query.with_bodies else "")
              for row in rows]
     _attach_listing_extras(conn, items, with_images=True)
+    _show_public_legal_status(conn, items)
     return items
 
 
@@ -626,7 +658,9 @@ def get_public(conn: sqlite3.Connection, item_id: int,
                        (item_id,)).fetchone()
     if row is None or row["kind"] not in set(kinds):
         return None
-    return _complete(conn, _item_from_row(row, row["body"]))
+    item = _complete(conn, _item_from_row(row, row["body"]))
+    _show_public_legal_status(conn, [item])
+    return item
 
 
 def list_tags(conn: sqlite3.Connection, *, lang: str | None, after: tuple[str, str] | None,

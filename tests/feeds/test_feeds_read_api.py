@@ -209,3 +209,34 @@ async def test_unknown_addresses_are_problems_not_pages(client):
     problem = await get_json(client, f"{API}/nothing-here", 404)
     assert problem["status"] == 404
     await get_json(client, f"{API}/articles/abc", 404)
+
+
+async def test_a_replaced_document_says_so_in_the_api_as_on_its_page(client):
+    def write(db):
+        old = save_item(db, ItemInput(
+            kind="legal_document", lang="vi", title="Quyết định về giá nước sạch",
+            published_at="2026-01-05T08:00",
+            document={"number": "01/2026/QĐ-UBND", "status": "in_force"}),
+            status="published")
+        amended = save_item(db, ItemInput(
+            kind="legal_document", lang="vi", title="Quyết định về phí chợ",
+            published_at="2026-01-06T08:00",
+            document={"number": "02/2026/QĐ-UBND", "status": "in_force"}),
+            status="published")
+        save_item(db, ItemInput(
+            kind="legal_document", lang="vi", title="Quyết định thay thế giá nước sạch",
+            published_at="2026-03-01T08:00",
+            document={"number": "05/2026/QĐ-UBND", "status": "in_force",
+                      "replaces": ["01/2026/QĐ-UBND"], "amends": ["02/2026/QĐ-UBND"]}),
+            status="published")
+        return old.id, amended.id
+
+    old, amended = await client.app[DB].write(write)
+    assert (await get_json(client, f"{API}/documents/{old}"))["legal_status"] == "replaced"
+    assert (await get_json(client, f"{API}/documents/{amended}"))["legal_status"] == "amended"
+    page = await get_json(client, f"{API}/documents?status=replaced")
+    assert [item["id"] for item in page["items"]] == [old]
+    page = await get_json(client, f"{API}/documents?status=in_force")
+    assert old not in [item["id"] for item in page["items"]]
+    assert {item["id"]: item["legal_status"] for item in (
+        await get_json(client, f"{API}/documents"))["items"]}[old] == "replaced"
