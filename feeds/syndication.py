@@ -147,6 +147,10 @@ def read_feed(conn: sqlite3.Connection, lang: str, section_key: str | None,
     items = list_items(conn, lang=lang, kinds=kinds,
                        section_id=section.id if section else None,
                        tag_id=tag.id if tag else None, limit=limit)
+    if tag is not None and not items:
+        # As the tag's page: a tag only unpublished items carry is unknown, so
+        # neither its name nor that it exists shows before they are public.
+        return None
     return FeedData(section, items, _image_sizes(items, media_dir), tag, folder)
 
 

@@ -142,12 +142,19 @@ async def test_each_kind_has_its_feed(client, news, path, expected):
 
 async def test_nothing_scheduled_appears_in_a_feed_before_its_time(client, news):
     later = ItemInput(kind="article", lang="vi", section_key="tin-tuc",
-                      title="Tin đăng năm sau", published_at="2999-01-01T08:00")
+                      title="Tin đăng năm sau", published_at="2999-01-01T08:00",
+                      tags=["Bí mật năm sau"])
     saved = await client.app[DB].write(save_item, later, status="published")
     assert saved.status == "scheduled"
     for path in ("/vi/feed.xml", "/vi/tin-tuc/atom.xml"):
         assert "Tin đăng năm sau" not in await (await client.get(path)).text()
     assert "Tin đăng năm sau" not in await (await client.get("/vi/feed.json")).text()
+    # Its own tag is unknown until then, to feeds as to pages.
+    for path in ("/vi/tags/bi-mat-nam-sau/feed.xml", "/vi/tags/bi-mat-nam-sau/feed.json",
+                 "/vi/tags/bi-mat-nam-sau"):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert "Bí mật" not in await response.text()
 
 
 _ALTERNATE = re.compile(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"')
