@@ -4,11 +4,15 @@ The trail is append-only (the database refuses updates and deletions), and
 entries never hold passwords, tokens or citizens' personal data. Staff
 requests set the client address once (`acting_from`); every entry written
 while handling the request records it, so no data function has to pass it on.
+Commands run on the server record "cli:" and the operating system account
+that ran them (`acting_from_command_line`), as they have no staff user.
 """
 
 from __future__ import annotations
 
 import contextvars
+import getpass
+import os
 import sqlite3
 
 from .db import utcnow
@@ -20,6 +24,18 @@ _address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 def acting_from(address: str | None) -> None:
     """Record `address` on the audit entries of the current request."""
     _address.set(address)
+
+
+def acting_from_command_line() -> str:
+    """Record on the audit entries of this command that it ran from the
+    command line, and under which operating system account."""
+    try:
+        account = getpass.getuser()
+    except (OSError, KeyError):  # no name for the uid (a bare container)
+        account = f"uid {os.getuid()}"
+    address = f"cli:{account}"
+    acting_from(address)
+    return address
 
 
 def audit(conn: sqlite3.Connection, user_id: int | None, action: str,

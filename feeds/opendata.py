@@ -9,7 +9,8 @@ The datasets hold what the public site shows, metadata only (no article
 bodies): one row per published item. Downloads are written while they are
 read, a few hundred rows at a time, so even the whole archive of news never
 sits in memory. CSV files are UTF-8 with a byte-order mark, which
-spreadsheet programs need to show Vietnamese and Khmer correctly.
+spreadsheet programs need to show Vietnamese and Khmer correctly, and text
+that a spreadsheet would read as a formula is quoted (appliance.spreadsheet).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from appliance.app import CONFIG, DB
 from appliance.cache import cached, etag_matches
 from appliance.content import Item, PublicQuery
 from appliance.i18n import N_, lazy_gettext_for
+from appliance.spreadsheet import csv_cell
 
 from .api import json_response
 from .links import absolute_url
@@ -188,12 +190,13 @@ def _csv_writer(dataset: Dataset) -> Callable[[dict | None, bool], bytes]:
     return write
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, list):
-        return _joined([str(v) for v in value])
-    return str(value)
+        value = _joined([str(v) for v in value])
+    # Titles, summaries and tags are people's text: never a formula.
+    return csv_cell(value)
 
 
 def _json_writer() -> Callable[[dict | None, bool], bytes]:
@@ -235,7 +238,9 @@ def catalogue(base_url: str, languages: list[str], owner: str, email: str,
     datasets = []
     for name, dataset in DATASETS.items():
         count, modified = stats[name]
-        own = absolute_url(base_url, f"{PREFIX}#{name}")
+        # The dataset's id is a fragment of the catalogue's address
+        # (absolute_url would encode the "#").
+        own = absolute_url(base_url, PREFIX) + f"#{name}"
         entry: dict[str, Any] = {
             "@id": own, "@type": "dcat:Dataset", "dct:identifier": name,
             "dct:title": _texts(languages, dataset.title),

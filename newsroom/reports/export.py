@@ -1,17 +1,18 @@
 """A report as a file: CSV (one block per table), XLSX (one sheet per
-table, numbers as numbers) or PDF (tables with their bar charts)."""
+table, numbers as numbers) or PDF (tables with their bar charts). Text in
+the CSV and XLSX files stays text, never a formula (appliance.spreadsheet)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from appliance.i18n import format_date
 from appliance.i18n import gettext as _
+from appliance.spreadsheet import append_row, csv_row, sheet_name
 from newsroom.printing import Document
 
 from .registry import Report, Table, cell_text
@@ -42,14 +43,14 @@ def _span(report: Report) -> str:
 def to_csv(report: Report) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([report.title, report.starts, report.ends])
+    writer.writerow(csv_row([report.title, report.starts, report.ends]))
     for table in report.tables:
         writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow([column.label for column in table.columns])
-        writer.writerows(table.rows)
+        writer.writerow(csv_row([table.title]))
+        writer.writerow(csv_row([column.label for column in table.columns]))
+        writer.writerows(csv_row(row) for row in table.rows)
         if table.total is not None:
-            writer.writerow(table.total)
+            writer.writerow(csv_row(table.total))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -58,15 +59,17 @@ def to_xlsx(report: Report) -> bytes:
     book.remove(book.active)
     used: set[str] = set()
     for table in report.tables:
-        sheet = book.create_sheet(_sheet_name(table.title, used))
-        sheet.append([table.title])
-        sheet.append([report.title, _span(report)])
-        sheet.append([column.label for column in table.columns])
+        # A sheet's name is at most 31 characters: the table's short name
+        # there, its full title in the first row.
+        sheet = book.create_sheet(sheet_name(table.sheet or table.title, used))
+        append_row(sheet, [table.title])
+        append_row(sheet, [report.title, _span(report)])
+        append_row(sheet, [column.label for column in table.columns])
         head = sheet.max_row
         for row in table.rows:
-            sheet.append(row)
+            append_row(sheet, row)
         if table.total is not None:
-            sheet.append(table.total)
+            append_row(sheet, table.total)
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
         sheet["A1"].font = Font(bold=True, size=13)
@@ -83,15 +86,6 @@ def to_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Sheet"
-    name, n = base, 2
-    while name in used:
-        name, n = f"{base[:25]} {n}", n + 1
-    used.add(name)
-    return name
 
 
 def to_pdf(report: Report, issuer: str) -> bytes:

@@ -99,7 +99,8 @@ def _time_to_publish(conn: sqlite3.Connection, rows: list[sqlite3.Row],
                   Column(_("Median, days"), "days"), Column(_("Average, days"), "days")],
                  table_rows, total, chart=2,
                  note=_("Only works that went through review; works published "
-                        "directly by an editor are not counted here."))
+                        "directly by an editor are not counted here."),
+                 sheet=_("Time to publish"))
 
 
 def _most_read(conn: sqlite3.Connection, starts: str, ends: str, section_name) -> Table:
@@ -112,4 +113,5 @@ def _most_read(conn: sqlite3.Connection, starts: str, ends: str, section_name) -
     return Table("page_views", _("Page views per work (the %(n)s most read)", n=TOP_WORKS),
                  [Column(_("Work")), Column(_("Section")), Column(_("Published")),
                   Column(_("Page views"), "count")],
-                 rows, [_("All pages of works"), "", "", sum(views.values())], chart=3)
+                 rows, [_("All pages of works"), "", "", sum(views.values())], chart=3,
+                 sheet=_("Page views"))

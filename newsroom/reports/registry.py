@@ -38,6 +38,9 @@ class Table:
     # A bar chart of one column against the first (the labels), when useful.
     chart: int | None = None
     note: str = ""
+    # A short name for the table's sheet in XLSX (31 characters at most),
+    # where the title is too long for one; the title heads the sheet.
+    sheet: str = ""
 
 
 @dataclass

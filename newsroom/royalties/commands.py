@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from appliance import i18n
+from appliance.audit import acting_from_command_line
 from appliance.db import transaction
 from appliance.errors import UserError
 
@@ -31,6 +32,9 @@ def _site(args: argparse.Namespace):
     from appliance.cli import _open_site
 
     i18n.set_language(getattr(args, "lang", None) or "vi")
+    # No staff user runs these: the audit log names the command line and the
+    # operating system account instead.
+    acting_from_command_line()
     return _open_site(args)
 
 

@@ -5,7 +5,8 @@ the statements as PDF (fpdf2, see newsroom.printing).
 Amounts are whole đồng: integer cells in the spreadsheet (shown with digit
 grouping), plain digits in the CSV, so nothing is re-parsed from text. The
 payment list and the bank list hold personal numbers in full; only the
-paying roles may make them, and each one made is in the audit log.
+paying roles may make them, and each one made is in the audit log. Text in
+both is kept as text, never read as a formula (see appliance.spreadsheet).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from appliance.i18n import format_date
 from appliance.i18n import gettext as _
 from appliance.money import in_words
+from appliance.spreadsheet import append_row, csv_row, sheet_name
 from appliance.text import fold
 from newsroom.printing import Document
 
@@ -45,42 +47,44 @@ def _title(period: Period) -> str:
 def payment_list_xlsx(period: Period, statements: list[Statement], issuer: str) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Payment list")[:31]
-    sheet.append([issuer])
-    sheet.append([_title(period)])
-    sheet.append([_("From %(starts)s to %(ends)s, paid on %(pay_on)s",
-                    starts=format_date(period.starts), ends=format_date(period.ends),
-                    pay_on=format_date(period.pay_on))])
-    sheet.append([])
+    used: set[str] = set()
+    sheet.title = sheet_name(_("Payment list"), used)
+    append_row(sheet, [issuer])
+    append_row(sheet, [_title(period)])
+    append_row(sheet, [_("From %(starts)s to %(ends)s, paid on %(pay_on)s",
+                         starts=format_date(period.starts), ends=format_date(period.ends),
+                         pay_on=format_date(period.pay_on))])
+    append_row(sheet, [])
     headings = [_("No."), _("Full name"), _("Pen name"), _("Personal ID number"),
                 _("Tax code"), _("Bank account"), _("Bank"), _("Gross"), _("Tax withheld"),
                 _("Net"), _("Net in words")]
-    sheet.append(headings)
+    append_row(sheet, headings)
     head_row = sheet.max_row
     for number, found in enumerate(statements, start=1):
         person = found.contributor
-        sheet.append([number, person.full_name, person.pen_name,
-                      person.personal.get("id_number", ""),
-                      person.personal.get("tax_code", ""),
-                      person.personal.get("bank_account", ""), person.bank_name,
-                      found.payment.gross, found.payment.tax, found.payment.net,
-                      found.words])
+        append_row(sheet, [number, person.full_name, person.pen_name,
+                           person.personal.get("id_number", ""),
+                           person.personal.get("tax_code", ""),
+                           person.personal.get("bank_account", ""), person.bank_name,
+                           found.payment.gross, found.payment.tax, found.payment.net,
+                           found.words])
     totals = _totals(statements)
-    sheet.append(["", _("Total"), "", "", "", "", "", totals.gross, totals.tax,
-                  totals.net, in_words(totals.net)])
+    append_row(sheet, ["", _("Total"), "", "", "", "", "", totals.gross, totals.tax,
+                       totals.net, in_words(totals.net)])
     _style(sheet, head_row, money_columns=(8, 9, 10), text_columns=(4, 5, 6))
     sheet["A1"].font = Font(bold=True)
     sheet["A2"].font = Font(bold=True, size=13)
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)
 
-    detail = book.create_sheet(_("Lines")[:31])
-    detail.append([_("Full name"), _("Kind of line"), _("Work or line"), _("Published"),
-                   _("Kind"), _("Coefficient"), _("Unit value"), _("Adjustment"),
-                   _("Author's share"), _("Line amount"), _("Amount")])
+    detail = book.create_sheet(sheet_name(_("Lines"), used))
+    append_row(detail, [_("Full name"), _("Kind of line"), _("Work or line"),
+                        _("Published"), _("Kind"), _("Coefficient"), _("Unit value"),
+                        _("Adjustment"), _("Author's share"), _("Line amount"),
+                        _("Amount")])
     for found in statements:
         for line in found.lines:
             unit = line.unit_value
-            detail.append([
+            append_row(detail, [
                 found.contributor.full_name, wording.line_type(line.type),
                 wording.line_label(line), format_date(line.published_at),
                 line.kind_name, _decimal(line.coefficient),
@@ -131,14 +135,14 @@ def bank_transfer_csv(period: Period, statements: list[Statement]) -> bytes:
     marks, as banks' batch files want), bank, net amount, reference."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("No."), _("Bank account"), _("Account holder"), _("Bank"),
-                     _("Amount"), _("Reference")])
+    writer.writerow(csv_row([_("No."), _("Bank account"), _("Account holder"),
+                             _("Bank"), _("Amount"), _("Reference")]))
     reference = fold(_("Royalties %(period)s", period=period.name))
     for number, found in enumerate((s for s in statements if s.payment.net > 0), start=1):
         person = found.contributor
-        writer.writerow([number, person.personal.get("bank_account", ""),
-                         fold(person.full_name).upper(), person.bank_name,
-                         found.payment.net, reference])
+        writer.writerow(csv_row([number, person.personal.get("bank_account", ""),
+                                 fold(person.full_name).upper(), person.bank_name,
+                                 found.payment.net, reference]))
     # A byte order mark, so spreadsheet programs read the file as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -24,7 +24,7 @@ from appliance.audit import audit
 from appliance.content import Item
 from appliance.db import utcnow
 from appliance.errors import ConflictError, NotFoundError, UserError
-from appliance.i18n import current_language
+from appliance.i18n import current_language, format_number
 from appliance.i18n import gettext as _
 from appliance.money import HUNDREDTHS, WHOLE, in_words, round_amount
 
@@ -465,6 +465,7 @@ def to_review(conn: sqlite3.Connection, key, period_id: int,
     worked_out = payments(conn, key, period)
     if not worked_out:
         raise UserError(_("The period has nothing to pay yet: collect the works first."))
+    _refuse_negative(conn, worked_out)
     conn.execute("UPDATE payment_period SET status = 'review' WHERE id = ?", (period_id,))
     conn.executemany(
         "INSERT INTO period_payment (period_id, contributor_id, gross, tax, net,"
@@ -473,6 +474,25 @@ def to_review(conn: sqlite3.Connection, key, period_id: int,
          for cid, p in worked_out.items()])
     audit(conn, user_id, "period.review", f"period:{period_id}", period.name)
     return get_period(conn, period_id)
+
+
+def _refuse_negative(conn: sqlite3.Connection, worked_out: dict[int, Payment]) -> None:
+    """A period pays people; it never asks them for money. A correction that
+    takes back more than someone earns in the period would make their net
+    negative, and the payment list, the bank transfers and the signed sheet
+    would no longer agree, so such a period does not go to review."""
+    owing = {cid: p.net for cid, p in worked_out.items() if p.net < 0}
+    if not owing:
+        return
+    names = register.names(conn)
+    people = "; ".join(
+        f"{names.get(cid, str(cid))}: {format_number(net)} đ"
+        for cid, net in sorted(owing.items(), key=lambda pair: names.get(pair[0], "")))
+    raise UserError(_(
+        "The period cannot go to review while someone would be paid less than "
+        "nothing: %(people)s. Move the correction to a later period in which they "
+        "are owed enough, or settle the difference with the accounting office.",
+        people=people))
 
 
 def reopen(conn: sqlite3.Connection, period_id: int, user_id: int | None) -> Period:

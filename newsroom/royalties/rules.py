@@ -77,13 +77,24 @@ def parse_hundredths(text: str, what: str) -> int:
     return int(scaled)
 
 
+# Whole đồng as people write them: plain digits, or digits grouped by
+# thousands with one separator (".", "," or a space) in groups of three.
+# "1000.5" or "1500,50" is refused, never read as 10005 or 150050.
+_AMOUNT = re.compile(r"(-?)\s*([0-9]{1,13}|[0-9]{1,3}(?:([.,\s])[0-9]{3})"
+                     r"(?:\3[0-9]{3})*)\s*(?:đ|VND|₫)?", re.IGNORECASE)
+
+
 def parse_amount(text: str, what: str) -> int:
-    """A whole number of đồng as typed: "2.530.000", "2 530 000", "2530000"."""
-    cleaned = re.sub(r"[\s.,_]", "", (text or "").strip()).removesuffix("đ")
-    cleaned = cleaned.removesuffix("VND").removesuffix("₫")
-    if not re.fullmatch(r"-?[0-9]{1,13}", cleaned):
-        raise UserError(_("%(what)s must be a whole number of đồng.", what=what))
-    value = int(cleaned)
+    """A whole number of đồng as typed: "2530000", "2.530.000", "2,530,000"
+    or "2 530 000", with a minus sign for a correction owed back."""
+    match = _AMOUNT.fullmatch((text or "").strip())
+    if match is None:
+        raise UserError(_("%(what)s must be a whole number of đồng, written like "
+                          "1500000 or 1.500.000, without decimals.", what=what))
+    digits = re.sub(r"[^0-9]", "", match.group(2))
+    if len(digits) > 13:
+        raise UserError(_("%(what)s is too large.", what=what))
+    value = int(match.group(1) + digits)
     if abs(value) > MAX_AMOUNT:
         raise UserError(_("%(what)s is too large.", what=what))
     return value

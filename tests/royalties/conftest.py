@@ -6,12 +6,21 @@ from __future__ import annotations
 import pytest
 from staff_support import SECTIONS
 
+from appliance import audit
 from appliance import config as config_mod
 from appliance import content
 from appliance.content import ItemInput
 from appliance.db import transaction
 from newsroom.royalties import register
 from newsroom.royalties.register import ContributorInput
+
+
+@pytest.fixture(autouse=True)
+def _no_command_line_address_left_behind():
+    """Commands run in the test process mark audit entries as the command
+    line's; the next test starts without that mark."""
+    yield
+    audit.acting_from(None)
 
 
 @pytest.fixture
