@@ -123,6 +123,12 @@ def _view(user: User, item: Item | None) -> bool:
     return user.role in EDITING_ROLES or _own(user, item)
 
 
+def _note(user: User, item: Item | None) -> bool:
+    """Notes are part of the editing: editors write them in their sections,
+    writers on their own items."""
+    return (user.role in EDITING_ROLES and in_scope(user, item)) or _own(user, item)
+
+
 def _edit(user: User, item: Item | None) -> bool:
     if item is not None and item.status == "archived":
         return False
@@ -149,7 +155,7 @@ RULES: dict[str, Rule] = {
     "item.view": _view,
     "item.edit": _edit,
     "item.link": _edit,
-    "item.note": _view,
+    "item.note": _note,
     "item.lock.takeover": _editor,
     "media.upload": _any_staff,
     "media.manage": _editor,
@@ -200,7 +206,8 @@ REASONS = {
         "Writers may link only their own drafts. Ask an editor to "
         "link these language versions."
     ),
-    "item.note": N_("Writers may add notes only to their own items."),
+    "item.note": N_("Writers add notes only to their own items, and editors only to "
+                    "items in their sections."),
     "item.lock.takeover": N_(
         "Only an editor of this item's section may take over its editing."
     ),

@@ -60,6 +60,14 @@ async def test_section_limits_hold_on_create_and_on_moving(
     await problem_of(moved, 403)
     assert content.get_item(conn, item["id"]).section_key == "kinh-te"
 
+    # Notes too: in its own section, not in another's.
+    assert (await economy.post(f"/items/{item['id']}/notes", {"body": "Xem lại số liệu"})
+            ).status == 201
+    culture = caller(add_staff("editor", "vh", sections=(sections["van-hoa"],)))
+    refused = await culture.post(f"/items/{item['id']}/notes", {"body": "Ghi chú lạc"})
+    assert (await problem_of(refused, 403))["action"] == "item.note"
+    assert (await culture.get(f"/items/{item['id']}/notes")).status == 200  # still seen
+
 
 async def test_a_future_publication_time_is_never_published_at_once(
         conn, client, sections, add_staff, caller):
