@@ -30,8 +30,10 @@ stops there and the answer holds what was found.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import math
 import re
 import sqlite3
 import time
@@ -81,6 +83,8 @@ TEXT_BM25 = "bm25(search_fts, 10.0, 4.0, 1.0, 10.0, 0.0)"
 TITLE_PHRASE, TITLE_WORDS, SUMMARY_PHRASE, TITLE_MOST, ELSEWHERE = 4, 3, 2, 1, 0
 INTENT_WEIGHT = 0.25
 WHOLE_QUERY_BONUS = 1.25
+# At most this many ways of writing the whole query with its synonyms.
+MAX_WHOLE_FORMS = 16
 # bm25 runs only when no query word is in more documents than this, and
 # counting took at most BM25_COUNT_SECONDS: its first step reads the whole
 # document list of every word and phrase.
@@ -553,7 +557,21 @@ class _Ranker:
         whole = query.whole_phrase()
         self.whole = _padded(_WORD_OR_BREAK.findall(_lowered(query.text))) \
             if whole else None
+        # The whole query in other words: its groups in order, each by any of
+        # its synonyms ("hộ khẩu" is whole in "Đăng ký thường trú").
+        self.wholes = [self.whole] if self.whole else []
+        required = [g.alternatives for g in query.groups if not g.optional]
+        if self.whole and not self.optional and any(len(a) > 1 for a in required) \
+                and math.prod(len(a) for a in required) <= MAX_WHOLE_FORMS:
+            self.wholes += [_padded([t for p in combo for t in p.terms])
+                            for combo in itertools.product(*required)]
         self.terms = {t for g in query.groups for p in g.alternatives for t in p.terms}
+        # Groups with synonyms, by the phrase typed: a title that holds a
+        # synonym instead is not judged by how it writes the typed words
+        # elsewhere ("sở" in "quyền sở hữu" says nothing about "sổ đỏ").
+        self.typed = [(_padded(g.alternatives[0].terms, g.alternatives[0].prefix),
+                       set(g.alternatives[0].terms))
+                      for g in query.groups if len(g.alternatives) > 1]
         self.accents = dict(query.marked)
         self.marked = re.compile(
             r"(?<!\w)(?:" + "|".join(map(re.escape, self.accents)) + r")(?!\w)"
@@ -586,9 +604,13 @@ class _Ranker:
             _WORD_OR_BREAK.findall(title_lowered)
         matched = sum(1 for w in title_words if w in self.terms)
         coverage = matched / max(1, sum(1 for w in title_words if w not in _BREAKS))
-        in_title = self._accent_forms(title, title_lowered, {})
-        anywhere = self._accent_forms(summary, None, in_title)
         padded = _padded(title_words)
+        in_title = self._accent_forms(title, title_lowered, {})
+        for typed, tokens in self.typed:
+            if typed not in padded:
+                for token in tokens:
+                    in_title.pop(token, None)
+        anywhere = self._accent_forms(summary, None, in_title)
         tier, held = self._tier(padded, summary, self._agreement(in_title))
         if tier >= TITLE_WORDS:
             score = 0.5 + coverage
@@ -617,7 +639,7 @@ class _Ranker:
         # A title whose words fold like the query's but are written otherwise
         # (bạn for bàn) is another title: it ranks with the rest.
         if title_agreement >= 0 and held and all(held):
-            whole = self.whole is None or self.whole in title
+            whole = self.whole is None or any(w in title for w in self.wholes)
             return (TITLE_PHRASE if whole else TITLE_WORDS), share
         if self.whole and \
                 self.whole in _padded(_WORD_OR_BREAK.findall(_lowered(summary))):
