@@ -152,7 +152,7 @@ def _check_choices(conn: sqlite3.Connection, record: dict[str, Any], bad) -> Non
         bad("featured", _("featured is for the editors to choose, not in a push."))
     year = record.get("year")
     if year is not None and (type(year) is not int or not 1000 <= year <= 9999):
-        bad("year", _("The year must have four digits, such as 2024."))
+        bad("year", _("year must be a number of four digits, such as 2024, not text."))
     for name in ("link", "source_url"):
         address = record.get(name)
         if isinstance(address, str) and address and not is_web_address(address):
@@ -176,7 +176,7 @@ def _check_times(record: dict[str, Any], bad) -> None:
 
 def _check_lists(record: dict[str, Any], bad) -> None:
     for name, element in (("tags", str), ("steps", str), ("legal_basis", str),
-                          ("channels", dict)):
+                          ("amends", str), ("replaces", str), ("channels", dict)):
         value = record.get(name)
         if value is None:
             continue
@@ -224,7 +224,7 @@ def _attachments(record: dict[str, Any], bad) -> list[Attachment]:
 def check_scope(partner: Partner, record: dict[str, Any]) -> None:
     if not partner.may_write(record["kind"], record.get("section")):
         raise ScopeRefused(_(
-            "This key may not push a %(kind)s to this section. Its scopes are: "
+            "This key may not push items of kind %(kind)s to this section. Its scopes are: "
             "%(scopes)s.", kind=record["kind"], scopes=", ".join(partner.scopes)),
             partner.scopes)
 

@@ -179,7 +179,13 @@ def check_upload(file: BinaryIO, limits: Limits) -> Checked:
     raw = file.read()
     if is_pdf:
         return Checked(raw, media.digest(raw), None, media.pdf_pages(raw, limit))
-    return Checked(raw, media.digest(raw), media.prepare_image(raw, limit), None)
+    try:
+        picture = media.prepare_image(raw, limit)
+    except media.NotAnImage:
+        # The library takes PDFs too: say so, whatever the file was called.
+        raise UserError(_("The file is neither a PDF nor a JPEG, PNG or WebP image, or "
+                          "it is damaged.")) from None
+    return Checked(raw, media.digest(raw), picture, None)
 
 
 def store_upload(media_dir: Path, checked: Checked, name: str) -> Upload:

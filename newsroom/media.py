@@ -162,8 +162,12 @@ def _encode(image: Image.Image, image_format: str, profile: bytes | None) -> Pic
     return Picture(buffer.getvalue(), mime, extension, image.width, image.height)
 
 
+class NotAnImage(UserError):
+    """The bytes are no image the newsroom takes."""
+
+
 def _not_an_image() -> UserError:
-    return UserError(
+    return NotAnImage(
         _(
             "The file is not a JPEG, PNG or WebP image, or it is damaged. Choose "
             "a photo in one of those formats."

@@ -117,14 +117,14 @@ async def test_every_bad_field_is_named(client, partner):
     response = await push(client, headers, {
         "external_id": "x", "kind": "poem", "lang": "fr", "title": "",
         "published_at": "yesterday", "tags": "one", "year": "2024", "featured": True,
-        "source_url": "javascript:alert(1)", "link": "data:text/html,x",
+        "source_url": "javascript:alert(1)", "link": "data:text/html,x", "amends": 5,
         "attachments": [{"name": "a.pdf", "data": "%%%"}]})
     assert response.status == 400
     problem = await response.json()
     assert problem["type"] == "about:blank"
     named = {entry["name"] for entry in problem["invalid_params"]}
     assert named == {"kind", "lang", "title", "published_at", "tags", "year",
-                     "featured", "source_url", "link", "attachments[0].data"}
+                     "featured", "source_url", "link", "amends", "attachments[0].data"}
 
 
 async def test_bad_json_and_a_missing_body_type_are_refused(client, partner):

@@ -71,7 +71,10 @@ async def test_the_type_comes_from_the_content_not_the_name(admin, conn):
     text_as_jpeg = await _upload(admin, "photo.jpg", b"just some text, not a photo",
                                  alt="Ảnh")
     assert text_as_jpeg.status == 400
-    assert "not a JPEG, PNG or WebP image" in await text_as_jpeg.text()
+    # The library takes PDFs too, and says so, whatever the file's name.
+    assert "neither a PDF nor a JPEG, PNG or WebP image" in await text_as_jpeg.text()
+    text_as_pdf = await _upload(admin, "scan.pdf", b"just some text, not a scan")
+    assert "neither a PDF nor a JPEG, PNG or WebP image" in await text_as_pdf.text()
 
     fake_pdf = await _upload(admin, "scan.pdf", b"%PDF-1.7\nnot really a pdf")
     assert fake_pdf.status == 400
