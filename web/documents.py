@@ -84,7 +84,10 @@ async def listing(request: web.Request) -> web.Response:
         else {},
         switch=same_page_switch(config, lang, request.path, chosen),
         area="documents",
-        feeds=kind_feed_links(lang, "documents"),
+        # Both kinds together, then each alone (directives; legal documents).
+        feeds=[link for folder in ("documents", "documents/directives",
+                                   "documents/legal-documents")
+               for link in kind_feed_links(lang, folder)],
     )
     return await render(request, "web/documents.html", data | {"query": query}, meta)
 

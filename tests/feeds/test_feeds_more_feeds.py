@@ -174,3 +174,7 @@ async def test_pages_announce_their_own_feeds(client, news, page, own):
                              ("application/feed+json", own + "feed.json")]
     for _type, href in announced:
         assert (await client.get(href)).status == 200
+    if own == "/vi/documents/":  # each kind's own feed too
+        hrefs = [href for _type, href in announced]
+        assert "/vi/documents/directives/feed.xml" in hrefs
+        assert "/vi/documents/legal-documents/atom.xml" in hrefs

@@ -108,6 +108,9 @@ async def test_every_page_announces_the_feeds_of_its_language(site, client, lang
         ) or "/tags/" in path
         if not own:
             assert hints == site_feeds, path
+        elif urlsplit(path).path.endswith("/documents/"):
+            # Both kinds, directives alone, legal documents alone, the site.
+            assert len(hints) == 4 * len(site_feeds), path
         else:
             assert len(hints) == 2 * len(site_feeds), path
         for hint in hints:
