@@ -53,6 +53,7 @@ ERRORS = {
     "no_header": N_("The table has no header row naming its columns."),
     "bad_csv": N_("The CSV file is malformed near line %(line)s."),
     "bad_xlsx": N_("The file is not a readable XLSX spreadsheet."),
+    "empty": N_("The source sent no records at all, so its %(n)s items were kept. If it is really empty now, remove the source."),
     "stopped": N_("The sync took too long and was stopped; nothing was changed."),
     "internal": N_("The sync failed on the appliance's side; the log has the details."),
 }

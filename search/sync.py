@@ -124,6 +124,12 @@ async def sync_source(db: Store, source_id: int, limits: Limits,
     except Exception:
         log.exception("source read failed", extra={"source": source.name})
         return await _failed(db, source, {"code": "internal"}, started)
+    if fetched.complete and not fetched.unchanged and not fetched.records \
+            and not fetched.kept and source.item_count:
+        # A source that held items and now answers with none (a broken
+        # export, a mapping that no longer finds anything): one bad day at
+        # the source must not empty the portal's section.
+        return await _failed(db, source, {"code": "empty", "n": source.item_count}, started)
     try:
         counts = await _write(db, source_id, fetched, started)
     except Exception:

@@ -56,3 +56,37 @@ async def test_a_missing_page_is_named_with_its_status(commune):
         "The source answered with HTTP status 404 instead of the content.")
     # Examples kept by an earlier version hold no values: still words, never placeholders.
     assert "%(" not in rejection_text(reason[0])
+
+
+async def test_a_source_that_suddenly_sends_nothing_keeps_its_items(conn, aiohttp_server):
+    from appliance.db import transaction
+    from search import sources, sync
+
+    listing = {"items": [{"id": "a", "title": "Thông báo lịch tiếp dân"},
+                         {"id": "b", "title": "Thông báo tuyển dụng viên chức"}]}
+
+    async def records(request: web.Request) -> web.Response:
+        return web.json_response(listing)
+
+    app = web.Application()
+    app.router.add_get("/records.json", records)
+    server = await aiohttp_server(app)
+    mapping = '{"items": "items", "fields": {"external_id": "id", "title": "title"}}'
+    source = transaction(conn, sources.add_source, sources.SourceInput(
+        name="Sở Nội vụ", kind="json", url=str(server.make_url("/records.json")),
+        mapping=mapping))
+    store = sync.ConnectionStore(conn)
+    first = await sync.sync_source(store, source.id, Limits(timeout=5))
+    assert first.ok and first.counts["added"] == 2
+
+    listing["items"] = []  # a broken export
+    empty = await sync.sync_source(store, source.id, Limits(timeout=5))
+    assert not empty.ok and empty.error == {"code": "empty", "n": 2}
+    set_language("en")
+    assert "its 2 items were kept" in sources.error_text(empty.error)
+    assert sources.get_source(conn, source.id).item_count == 2
+    assert conn.execute("SELECT count(*) FROM item WHERE source = 'sync'").fetchone()[0] == 2
+
+    listing["items"] = [{"id": "b", "title": "Thông báo tuyển dụng viên chức"}]
+    again = await sync.sync_source(store, source.id, Limits(timeout=5))
+    assert again.ok and again.counts["removed"] == 1  # a real removal still counts
