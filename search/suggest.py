@@ -11,12 +11,16 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from appliance.text import has_marks, nfc
+
 from .index import KIND_CODES, LANG_CODES, TAG_MASK, KIND_MASK
 from .query import Phrase, parse, query_key
 from .querylog import popular_prefix
 
 MAX_SUGGESTIONS = 8
 CANDIDATES = 40
+# Typed with marks, more candidates are read, to find those written so.
+MARKED_CANDIDATES = 400
 BUDGET_SECONDS = 0.05
 # Kinds people look up by name; news titles make poor suggestions.
 SUGGESTED_KINDS = ("procedure", "public_service", "legal_document", "directive")
@@ -35,13 +39,14 @@ def suggestions(conn: sqlite3.Connection, q: str, lang: str | None = None,
     match = "{title number} : (" + " AND ".join(phrases) + ")"
     codes = ", ".join(str(KIND_CODES[k]) for k in SUGGESTED_KINDS)
     language = f" AND (rowid >> 4) & 3 = {LANG_CODES[lang]}" if lang in LANG_CODES else ""
+    pool = MARKED_CANDIDATES if has_marks(query.text) else CANDIDATES
     deadline = time.perf_counter() + BUDGET_SECONDS
     conn.set_progress_handler(lambda: time.perf_counter() > deadline, 1000)
     try:
         ids = [r[0] for r in conn.execute(
             f"SELECT rowid FROM search_title_fts WHERE search_title_fts MATCH ?"
             f" AND (rowid & {KIND_MASK}) IN ({codes}){language}"
-            f" ORDER BY rowid DESC LIMIT {CANDIDATES}", (match,))]
+            f" ORDER BY rowid DESC LIMIT {pool}", (match,))]
     except sqlite3.OperationalError:
         ids = []
     finally:
@@ -49,9 +54,17 @@ def suggestions(conn: sqlite3.Connection, q: str, lang: str | None = None,
     rows = conn.execute(
         "SELECT id, kind, title, url FROM search_doc WHERE id IN"
         f" ({','.join(str(i) for i in ids) or 'NULL'})").fetchall()
-    # Titles that start as typed, then short ones: what a name completes to.
+    # Titles holding the words with the marks typed ("hộ ch": hộ chiếu, not
+    # hỗ trợ chi phí), then titles that start as typed, then short ones:
+    # what a name completes to.
     typed = query_key(query.text)
-    rows.sort(key=lambda r: (not query_key(r["title"]).startswith(typed),
+    written = " " + " ".join(nfc(query.text).lower().split())
+
+    def as_written(title: str) -> bool:
+        return written in " " + " ".join(nfc(title).lower().split())
+
+    rows.sort(key=lambda r: (not as_written(r["title"]),
+                             not query_key(r["title"]).startswith(typed),
                              len(r["title"]), -(r["id"] & ~TAG_MASK)))
     found: list[dict] = [{"text": text, "url": None, "kind": None}
                          for text in popular_prefix(conn, query.text, limit // 2)]

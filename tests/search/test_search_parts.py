@@ -129,6 +129,14 @@ def test_suggestions_complete_the_last_word(db, add, doc):
     assert suggestions(db, "g") == []
 
 
+def test_suggestions_typed_with_marks_prefer_titles_written_so(db, add, doc):
+    # The older title holds the words as typed; many newer ones only fold alike.
+    add(doc(1, "Cấp hộ chiếu phổ thông", kind="procedure"),
+        *(doc(n, f"Hỗ trợ chi phí đợt {n}", kind="procedure") for n in range(2, 60)))
+    assert suggestions(db, "hộ ch")[0]["text"] == "Cấp hộ chiếu phổ thông"
+    assert suggestions(db, "ho ch")[0]["text"].startswith("Hỗ trợ chi phí")
+
+
 def test_did_you_mean_restores_the_marks(db, add, doc):
     spelling.forget()
     add(doc(1, "Thủ tục hành chính về đất đai"), doc(2, "Đăng ký kinh doanh"))
