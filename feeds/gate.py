@@ -66,7 +66,9 @@ class Limiter:
     buckets: dict[str, Bucket] = field(default_factory=dict)
 
     def take(self, key: str, now: float | None = None) -> tuple[bool, int, int]:
-        """(allowed, calls left, seconds until the next call is allowed)."""
+        """(allowed, calls left, seconds): refused, the seconds until the next
+        call is allowed; allowed, until the whole allowance is back (what
+        RateLimit-Reset tells)."""
         now = time.monotonic() if now is None else now
         rate = self.per_minute / 60
         bucket = self.buckets.get(key)
@@ -78,7 +80,7 @@ class Limiter:
         bucket.stamp = now
         if bucket.tokens >= 1:
             bucket.tokens -= 1
-            return True, int(bucket.tokens), 0
+            return True, int(bucket.tokens), math.ceil((self.per_minute - bucket.tokens) / rate)
         return False, 0, max(1, math.ceil((1 - bucket.tokens) / rate))
 
     def _prune(self, now: float) -> None:

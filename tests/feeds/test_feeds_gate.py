@@ -82,3 +82,8 @@ def test_a_bucket_refills_at_an_even_pace():
     assert limiter.take("a", now=101.0)[0]  # one a second comes back
     assert not limiter.take("a", now=101.0)[0]
     assert limiter.take("b", now=101.0)[0]  # others are not held back
+    # Allowed, the last number is when the whole allowance is back.
+    assert limiter.take("c", now=200.0) == (True, 59, 1)
+    for _ in range(9):
+        limiter.take("c", now=200.0)
+    assert limiter.take("c", now=200.0) == (True, 49, 11)
