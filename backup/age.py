@@ -434,7 +434,13 @@ def payload_size(plain: int) -> int:
 
 
 class Encryptor:
-    """A file-like writer: what is written comes out encrypted, chunk by chunk."""
+    """A file-like writer: what is written comes out encrypted, chunk by chunk.
+
+    Once the sink has failed, the encryptor is broken: later writes (the
+    tar and zstd streams above it flushing as their `with` blocks unwind)
+    are dropped, so the sink's own error is the one that is reported, and
+    close() raises it again rather than finish a file with a hole in it.
+    """
 
     def __init__(self, sink: BinaryIO | _Collect, file_key: bytes,
                  stanzas: list[Stanza]) -> None:
@@ -444,6 +450,7 @@ class Encryptor:
         self._aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
         self._buffer = bytearray()
         self._counter = 0
+        self._failed: BaseException | None = None
         self.closed = False
 
     @classmethod
@@ -453,22 +460,36 @@ class Encryptor:
         return cls(sink, file_key, [recipient.wrap(file_key)]), file_key
 
     def write(self, data: bytes) -> int:
+        if self._failed is not None:
+            return len(data)  # see the class's docstring
+        if self.closed:
+            raise ValueError("write to a closed age encryptor")
         self._buffer += data
         # Keep the last chunk back: only close() knows which one is last.
         while len(self._buffer) > CHUNK:
-            self._seal(memoryview(self._buffer)[:CHUNK], last=False)
+            # The views are released before the buffer shrinks, even when the
+            # sink raises: a view left alive (in the traceback) would make
+            # every later resize of the buffer fail with BufferError.
+            with memoryview(self._buffer) as whole, whole[:CHUNK] as plain:
+                self._seal(plain, last=False)
             del self._buffer[:CHUNK]
         return len(data)
 
     def _seal(self, plain, last: bool) -> None:
-        self._sink.write(self._aead.encrypt(_chunk_nonce(self._counter, last),
-                                            plain, None))
+        sealed = self._aead.encrypt(_chunk_nonce(self._counter, last), plain, None)
+        try:
+            self._sink.write(sealed)
+        except BaseException as exc:
+            self._failed = exc
+            raise
         self._counter += 1
 
     def flush(self) -> None:
         pass
 
     def close(self) -> None:
+        if self._failed is not None:
+            raise self._failed
         if not self.closed:
             self._seal(bytes(self._buffer), last=True)
             self._buffer.clear()

@@ -18,9 +18,11 @@ import errno
 import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Coroutine
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -39,6 +41,9 @@ WRITE_BLOCK = 1 << 20
 SFTP_IN_FLIGHT = 4
 SFTP_CONNECT_TIMEOUT = 30
 SFTP_CALL_TIMEOUT = 300
+# How long a failed upload waits for the writes still in flight to end
+# (they fail at once when the connection is gone) before cancelling them.
+SFTP_ABORT_WAIT = 10
 READ_BLOCK = 1 << 20
 
 
@@ -235,6 +240,7 @@ class _Loop:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(_quiet)
         self._thread = threading.Thread(target=self.loop.run_forever,
                                         name="backup-sftp", daemon=True)
         self._thread.start()
@@ -248,9 +254,33 @@ class _Loop:
         return self.submit(coro, timeout).result()
 
     def close(self) -> None:
+        # Tasks asyncssh left behind (writes of a broken upload) are cancelled
+        # and awaited, so none is dropped pending or with its error unread.
+        settled = asyncio.run_coroutine_threadsafe(_settle_tasks(), self.loop)
+        with contextlib.suppress(Exception):
+            settled.result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         self.loop.close()
+
+
+async def _settle_tasks() -> None:
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+
+
+def _quiet(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """The SFTP loop's errors that no one awaited: once an upload has failed,
+    asyncssh's own write tasks end with the same lost connection, which the
+    run has already reported; a line in the debug log, not a traceback on
+    stderr."""
+    exc = context.get("exception")
+    log.debug("sftp background error", extra={
+        "detail": context.get("message", ""),
+        "error": f"{type(exc).__name__}: {exc}" if exc else ""})
 
 
 class SftpDestination:
@@ -472,9 +502,18 @@ class SftpUpload:
         self._dest._call(finish, "finishing the upload")
 
     def abort(self) -> None:
-        for future in self._pending:
-            future.cancel()
-        self._pending.clear()
+        # Let the writes in flight end (with the connection gone, they fail at
+        # once) and read their errors; cancelling them halfway would leave
+        # asyncssh's tasks for each piece of a block running unobserved.
+        deadline = time.monotonic() + SFTP_ABORT_WAIT
+        while self._pending:
+            future = self._pending.popleft()
+            try:
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FutureTimeout:
+                future.cancel()
+            except BaseException:
+                pass  # the upload's first error is the one reported
         handle, temp = self._handle, self._temp
 
         async def drop(sftp):

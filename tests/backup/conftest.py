@@ -38,13 +38,13 @@ def backed(data_dir, keys, nas) -> config_mod.Config:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 4 MiB file system mounted for the test, to fill up (needs root, as CI
+    """A 16 MiB file system mounted for the test, to fill up (needs root, as CI
     has; elsewhere the test is skipped with that reason)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     mount = tmp_path / "small"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs",
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs",
                     str(mount)], check=True, timeout=30)
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False, timeout=30)

@@ -160,3 +160,29 @@ def test_a_cut_at_a_chunk_boundary_says_so(sealed_sample, identity):
         decrypt(sealed[:cut], identity)
     with pytest.raises(age.Truncated):
         age.check_payload_size(cut + 10, header.size)  # a last chunk of 10 bytes
+
+
+class _FullAfter:
+    """A sink that takes `room` bytes and then fails as a full disk does."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return len(data)
+
+
+def test_a_sink_that_fails_keeps_its_own_error(identity):
+    writer, _key = age.Encryptor.to(_FullAfter(2 * age.CHUNK), identity.recipient)
+    with pytest.raises(OSError, match="No space left") as caught:
+        writer.write(os.urandom(5 * age.CHUNK))
+    # The streams above it flush while the error unwinds (caught still holds
+    # its traceback): that must neither raise BufferError nor reach the sink.
+    assert writer.write(os.urandom(3 * age.CHUNK)) == 3 * age.CHUNK
+    writer.flush()
+    with pytest.raises(OSError) as again:
+        writer.close()  # never a file that looks finished
+    assert again.value is caught.value
