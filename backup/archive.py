@@ -8,6 +8,15 @@ compressed with zstandard and encrypted with age. Inside, in this order:
     portal.toml, secrets.toml, media/...   every other file of the data folder
     backup-manifest.jsonl   one line per file: path, size and SHA-256
 
+"Every other file" is what a restored site needs to start as it was: the
+config and secrets, the media, and tls/ (the certificate and key portal.toml
+names; without them the restored server would not start), with whatever
+else an operator keeps there, such as an ACME webroot. Left out: the live
+database and its WAL files (the snapshot goes in instead), this machine's
+backup state, and the copies of the database made before upgrades
+(portal.db.schema-N.TIME.bak): each is a whole database of the past, they
+would double the archive, and the archives themselves are the history.
+
 so `age -d -i KEY ARCHIVE | zstd -d | tar -x` restores a site by hand.
 Beside it, `PREFIX-...manifest.json` (plain text) gives the archive's size,
 SHA-256 and recipient, so it can be checked without the key.
@@ -61,6 +70,10 @@ MANIFEST_SUFFIX = ".manifest.json"
 # in instead) and this machine's backup state.
 EXCLUDED = {DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm",
             f"{DATABASE_FILE}-journal", STATE_DIR}
+# Top-level names left out by pattern: the copies made before upgrades
+# (appliance.db.backup_before_upgrade). Archives made before they were left
+# out still hold them, and still restore.
+EXCLUDED_PATTERN = re.compile(re.escape(DATABASE_FILE) + r"\.schema-\d+\..+\.bak")
 RESERVED = {INFO_MEMBER, MANIFEST_MEMBER} | (EXCLUDED - {DATABASE_FILE})
 BLOCK = 1 << 20
 ZSTD_LEVEL = 3
@@ -181,7 +194,8 @@ def _walk(folder: Path, rel: PurePosixPath,
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
-        if not rel.parts and entry.name in EXCLUDED:
+        if not rel.parts and (entry.name in EXCLUDED
+                              or EXCLUDED_PATTERN.fullmatch(entry.name)):
             continue
         path = Path(entry.path)
         try:

@@ -3,9 +3,12 @@
 A restore writes into a hidden folder beside the target and renames it into
 place only when every chunk, every checksum, the manifest, the database and
 the config have been checked; on any failure the hidden folder is removed,
-so nothing is left behind. Verifying writes nothing at all: with the key it
-reads everything a restore reads; without it, it checks the file's
-structure and its checksum against the manifest beside it.
+so nothing is left behind. Verifying writes nothing but a temporary folder:
+with the key it reads everything a restore reads and makes the same checks
+of what it holds (the database, written to that folder, must pass SQLite's
+check, and the config must load), so an archive it calls good is one a
+restore accepts; without the key, it checks the file's structure and its
+checksum against the manifest beside it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from .status import save_state
 log = logging.getLogger("portal.backup")
 
 MAX_KEY_FILE = 1 << 20
+# The files of an archive that a restore checks before calling it a site.
+_SITE_FILES = {DATABASE_FILE, config_mod.CONFIG_FILE, config_mod.SECRETS_FILE}
 
 
 def _named(name: str, exc: UserError) -> ArchiveError:
@@ -134,11 +139,20 @@ def verify_source(source: Any, name: str, sidecar: dict | None,
         if identities is None:
             return _verify_structure(reader, sidecar)
         check_recipient(sidecar, identities)
+        site = scratch / "site"
+        site.mkdir(mode=0o700)
+
+        def keep(path: str, _size: int, mtime: float) -> _RestoredFile | None:
+            # What _check_site reads; the media are checked against their
+            # checksums as they stream by, and go nowhere.
+            return _RestoredFile(site / path, mtime) if path in _SITE_FILES else None
+
         with _telling_damage_from_keys(sidecar):
-            contents = read_archive(reader, scratch, lambda *_: None,
+            contents = read_archive(reader, scratch, keep,
                                     identities=identities, check_info=check_schema)
         _drain(reader)
         check_sidecar(sidecar, reader.size, reader.digest)
+        _check_site(site)
         return Verified(reader.size, reader.digest, True, contents,
                         contents.info.get("created_at"))
     except UserError as exc:

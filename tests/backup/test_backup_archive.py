@@ -385,3 +385,101 @@ def test_media_on_another_disk_are_read_as_they_are(backed, small_disk, keys, tm
     assert (target / "media" / "2026" / "photo.jpg").read_bytes() == \
         (media / "2026" / "photo.jpg").read_bytes()
     assert not (target / "media").is_symlink()
+
+
+def test_a_sink_that_fails_mid_archive_gives_its_own_error(backed, keys, tmp_path):
+    """The tar and zstd streams close as the sink's error unwinds through
+    them; what comes out is that error, whatever the archive's size (a full
+    disk once showed as "BufferError: Existing exports of data")."""
+    from backup.archive import backup_info, take_snapshot, write_archive
+    from backup.destinations import DestinationFull
+
+    class Full:
+        def __init__(self, room: int) -> None:
+            self.room = room
+
+        def write(self, data: bytes) -> int:
+            if len(data) > self.room:
+                raise DestinationFull("the destination is full")
+            self.room -= len(data)
+            return len(data)
+
+    add_media(backed, count=6, size=1 << 20)
+    snap = take_snapshot(backed, tmp_path / "work")
+    for room in (256 << 10, 1 << 20, 3 << 20):
+        with pytest.raises(DestinationFull, match="the destination is full"):
+            write_archive(snap, Full(room), keys.recipient, backup_info(backed, snap))
+
+
+def test_an_archive_leaves_out_the_copies_made_before_upgrades(backed, capsys, keys,
+                                                              tmp_path):
+    """What docs/operations.md says it holds: the database, media, portal.toml
+    and secrets.toml, with tls/ (the restored server needs the certificate
+    its config names); not the pre-upgrade copies of the database."""
+    data = backed.data_dir
+    add_media(backed, count=1)
+    copy = data / f"{DATABASE_FILE}.schema-3.20260101T000000Z.bak"
+    copy.write_bytes(backed.database_path.read_bytes())
+    (data / "tls").mkdir()
+    (data / "tls" / "certificate.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (data / "tls" / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    archive = backup_now(capsys, backed)
+    target = tmp_path / "restored"
+    code, _out, err = run(capsys, "restore", str(archive), "--key", str(keys.private),
+                          "--to", str(target))
+    assert code == 0, err
+    restored = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    assert copy.name not in restored
+    assert {"portal.db", "portal.toml", "secrets.toml", "tls/certificate.pem",
+            "tls/key.pem", "media/2026/12/file0.jpg"} <= restored
+    assert not [name for name in restored if name.endswith(".bak")]
+
+
+def forge_whole(path: Path, recipient: age.Recipient,
+                members: list[tuple[str, bytes]]) -> None:
+    """A forged archive complete with its manifest: every chunk, checksum and
+    the manifest check out, whatever the files are."""
+    lines = [json.dumps({"path": name, "size": len(data),
+                         "sha256": sha256(data).hexdigest()}) for name, data in members]
+    head = json.dumps({"format": 1, "files": len(members),
+                       "bytes": sum(len(data) for _name, data in members)})
+    forge(path, recipient, members + [(MANIFEST_MEMBER, "\n".join(
+        [head, *lines]).encode() + b"\n")])
+
+
+@pytest.mark.parametrize("case, words", [
+    ("no database", "holds no portal.db"),
+    ("damaged database", "holds a damaged database"),
+    ("bad config", "holds a config that does not load"),
+])
+def test_verify_with_the_key_refuses_what_restore_refuses(case, words, backed, keys,
+                                                          tmp_path, capsys):
+    data = backed.data_dir
+    members = {name: (data / name).read_bytes()
+               for name in (DATABASE_FILE, "portal.toml", "secrets.toml")}
+    if case == "no database":
+        del members[DATABASE_FILE]
+    elif case == "damaged database":
+        members[DATABASE_FILE] = members[DATABASE_FILE][:100] + b"\xff" * 8000
+    else:
+        members["portal.toml"] = b"[server]\nport = 'eighty'\n"
+    forged = tmp_path / f"forged{ARCHIVE_SUFFIX}"
+    forge_whole(forged, keys.recipient, list(members.items()))
+    code, _out, err = run(capsys, "restore", str(forged), "--key", str(keys.private),
+                          "--to", str(tmp_path / "restored"))
+    assert code == 1 and words in err, err
+    code, out, err = run(capsys, "backup", "verify", str(forged), "--key",
+                         str(keys.private))
+    assert code == 1 and one_line_error(err) and words in err, err + out
+    assert "good" not in out
+
+
+def test_verify_with_the_key_passes_a_whole_forged_site(backed, keys, tmp_path, capsys):
+    data = backed.data_dir
+    members = [(name, (data / name).read_bytes())
+               for name in (DATABASE_FILE, "portal.toml", "secrets.toml")]
+    forged = tmp_path / f"forged{ARCHIVE_SUFFIX}"
+    forge_whole(forged, keys.recipient, members)
+    code, out, err = run(capsys, "backup", "verify", str(forged), "--key",
+                         str(keys.private))
+    assert code == 0 and "good" in out, err
