@@ -14,6 +14,7 @@ the command line calls them directly. One implementation serves both.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import importlib
@@ -32,7 +33,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from . import __version__
-from .errors import PortalError, UserError
+from .errors import UserError
 from .text import fold
 
 log = logging.getLogger("portal.db")
@@ -96,8 +97,12 @@ class SchemaTooNew(UserError):
     """The database was upgraded by a newer program than this one."""
 
 
-class MigrationFailed(PortalError):
-    """A migration failed; the upgrade was rolled back, nothing changed."""
+class MigrationFailed(UserError):
+    """A migration failed; the upgrade was rolled back, nothing changed.
+
+    A UserError so that it reaches the operator as one line (the command's
+    error, the service's last log line): what to do about it is in the text,
+    and the traceback goes to the debug log."""
 
 
 def available_migrations() -> list[Migration]:
@@ -166,6 +171,7 @@ def migrate(conn: sqlite3.Connection, *, backup: bool = True) -> list[str]:
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        log.debug("schema upgrade failed", exc_info=True)
         if isinstance(exc, sqlite3.Error):
             raise MigrationFailed(f"the upgrade from schema {current} could not be "
                                   f"committed ({exc}); the database is unchanged") from exc
@@ -222,10 +228,25 @@ def database_file(conn: sqlite3.Connection) -> Path | None:
 
 def backup_before_upgrade(conn: sqlite3.Connection, schema: int) -> Path | None:
     """Copy the database, with SQLite's online backup, to a file beside it
-    named after its schema and the time: portal.db.schema-5.20261203T101500Z.bak."""
+    named after its schema and the time: portal.db.schema-5.20261203T101500Z.bak.
+
+    A copy made by an earlier start whose upgrade failed is used again while
+    the database has not changed since: otherwise a service restarted after
+    each failure (systemd's Restart=on-failure) would fill the disk with
+    copies. The copy carries its stamp in its own metadata: its
+    modification time is set to the database's at the moment of the copy,
+    and its size is the database's, once every committed write has been
+    checkpointed from the WAL into the main file."""
     source = database_file(conn)
     if source is None:
         return None
+    settled = _checkpointed(conn)
+    if settled:
+        earlier = _unchanged_copy(source, schema)
+        if earlier is not None:
+            log.info("database copy from an earlier start reused", extra={
+                "backup": earlier.name, "schema": schema})
+            return earlier
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = source.with_name(f"{source.name}.schema-{schema}.{stamp}.bak")
     n = 1
@@ -236,11 +257,14 @@ def backup_before_upgrade(conn: sqlite3.Connection, schema: int) -> Path | None:
     try:
         # Private from the start: it holds what the database holds.
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        before = source.stat()
         copy = sqlite3.connect(target)
         try:
             conn.backup(copy)
         finally:
             copy.close()
+        if settled and _stamp(source.stat()) == _stamp(before):
+            os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     except (sqlite3.Error, OSError) as exc:
         target.unlink(missing_ok=True)
         raise UserError(f"could not back up the database before upgrading it "
@@ -250,6 +274,44 @@ def backup_before_upgrade(conn: sqlite3.Connection, schema: int) -> Path | None:
         "backup": target.name, "schema": schema,
         "ms": round((time.perf_counter() - started) * 1000)})
     return target
+
+
+def _checkpointed(conn: sqlite3.Connection) -> bool:
+    """Copy every committed write from the WAL into the main file, without
+    waiting on anyone; True when nothing is left only in the WAL."""
+    try:
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    except sqlite3.Error:
+        return False
+    return not busy and frames == copied
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int]:
+    return info.st_size, info.st_mtime_ns
+
+
+def _unchanged_copy(source: Path, schema: int) -> Path | None:
+    """The newest copy of this schema made from the database as it is now."""
+    try:
+        now = _stamp(source.stat())
+    except OSError:
+        return None
+    for copy in sorted(source.parent.glob(f"{source.name}.schema-{schema}.*.bak")):
+        with contextlib.suppress(OSError):
+            if _stamp(copy.stat()) == now and _schema_of(copy) == schema:
+                return copy
+    return None
+
+
+def _schema_of(copy: Path) -> int | None:
+    try:
+        conn = sqlite3.connect(f"file:{copy.as_posix()}?mode=ro", uri=True)
+        try:
+            return schema_version(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 def prepare(conn: sqlite3.Connection) -> None:

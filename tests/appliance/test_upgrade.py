@@ -244,3 +244,72 @@ def test_serve_refuses_a_newer_database_in_one_line(data_dir, conn):
     lines = [line for line in result.stderr.splitlines() if line.startswith("portal:")]
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert "portal 9.4.0 or newer" in lines[0]
+
+
+def _failing(monkeypatch) -> None:
+    top = latest_schema()
+
+    def broken(conn):
+        raise ValueError("the data did not fit")
+
+    _injected(monkeypatch, Migration(top + 1, f"{top + 1:04d}_bad.py", broken))
+
+
+def test_a_failing_upgrade_retried_reuses_its_copy(tmp_path, monkeypatch):
+    """systemd restarts a service that fails: each start must not add a full
+    copy of the database (a disk filled one copy per restart)."""
+    path = tmp_path / "portal.db"
+    old_database(path, 1, monkeypatch)
+    fill_schema_1(path)
+    before = dump(path)
+    _failing(monkeypatch)
+    for _start in range(3):
+        with pytest.raises(MigrationFailed):
+            open_sync(path)
+    [copy] = backups(tmp_path)
+    assert dump(copy) == before
+
+    # Once the database changes, the old copy no longer stands for it.
+    conn = db.connect(path)
+    conn.execute("UPDATE item SET title = 'changed' WHERE id = 1")
+    conn.close()
+    with pytest.raises(MigrationFailed):
+        open_sync(path)
+    first, second = sorted(backups(tmp_path), key=lambda p: p.stat().st_ctime_ns)
+    assert first == copy and dump(first) == before
+    assert dump(second) == dump(path) != before
+
+    # And the upgrade that finally works records the copy it relied on.
+    good = [m for m in db.available_migrations() if not m.name.endswith("_bad.py")]
+    monkeypatch.setattr(db, "available_migrations", lambda: good)
+    conn = open_sync(path)
+    [[name]] = conn.execute("SELECT backup FROM schema_history WHERE from_schema = 1")
+    conn.close()
+    assert name == second.name and len(backups(tmp_path)) == 2
+
+
+def test_a_failing_migration_stops_serve_in_one_line(data_dir):
+    # The installed program's migrations plus one that fails, in a process of
+    # its own, as the service runs it.
+    script = (
+        "import sys\n"
+        "from appliance import db\n"
+        "from appliance.cli import main\n"
+        "everything = db.available_migrations()\n"
+        "def broken(conn):\n"
+        "    raise ValueError('the data did not fit')\n"
+        "bad = db.Migration(everything[-1].number + 1, '9999_bad.py', broken)\n"
+        "db.available_migrations = lambda: everything + [bad]\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    for _start in range(2):
+        result = subprocess.run([sys.executable, "-c", script, "serve", "--data",
+                                 str(data_dir), "--port", "1"], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 1
+        lines = [line for line in result.stderr.splitlines()
+                 if line.startswith("portal:")]
+        assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert lines[0].startswith("portal: error: migration 9999_bad.py failed "
+                                   "(ValueError: the data did not fit)"), lines[0]
+        assert "unchanged at schema" in lines[0]
+    assert len(backups(data_dir)) == 1
