@@ -429,11 +429,33 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
     _check_roles(values["security.totp_required_roles"], path)
     _check_royalties(values, path)
     _check_origins(values["widgets.origins"], path)
+    _check_backup(values, path)
     for name in ("api.anonymous_per_minute", "api.key_per_minute",
                  "webhooks.max_attempts", "webhooks.timeout_seconds",
                  "webhooks.poll_seconds"):
         if values[name] < 1:
             raise UserError(f"{path}: {name} should be at least 1")
+
+
+# Archive names are PREFIX-YYYYMMDDTHHMMSSZ.tar.zst.age, in a folder or on an
+# SFTP server: one plain file name, the same in every shell and file system.
+_BACKUP_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def _check_backup(values: dict[str, Any], path: Path) -> None:
+    # A negative count would not mean "none": retention would then keep
+    # only the newest archive.
+    for name in ("backup.keep_daily", "backup.keep_weekly", "backup.keep_monthly",
+                 "backup.retries"):
+        if values[name] < 0:
+            raise UserError(f"{path}: {name} should be 0 or more, not {values[name]}")
+    if values["backup.retry_minutes"] < 1:
+        raise UserError(f"{path}: backup.retry_minutes should be at least 1")
+    prefix = values["backup.prefix"]
+    if not _BACKUP_PREFIX.fullmatch(prefix) or ".." in prefix:
+        raise UserError(f"{path}: backup.prefix {prefix!r} should be a plain name of "
+                        "letters, digits, '-', '_' and '.' (no '/', '..' or spaces), "
+                        "such as \"portal\"")
 
 
 _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")

@@ -53,6 +53,14 @@ CHECKS: list[str] = [
 ]
 
 
+# What `portal serve` checks of the config at start-up beyond loading it
+# (each part's setup calls its own): doctor runs the same, so that "valid"
+# means the server will start. "module:function", called with the config.
+START_CHECKS: list[str] = [
+    "backup:check",
+]
+
+
 def _load(name: str) -> Check:
     module, _sep, function = name.partition(":")
     return getattr(importlib.import_module(module), function)
@@ -106,7 +114,17 @@ def add_command(command) -> None:
 # -- the core's checks --------------------------------------------------------
 
 def check_config(cfg: Config) -> Iterable[Finding]:
-    yield Finding(OK, "config", f"{config_mod.CONFIG_FILE} is valid")
+    refused = False
+    for name in START_CHECKS:
+        try:
+            _load(name)(cfg)
+        except UserError as exc:
+            refused = True
+            yield Finding(ERROR, "config", f"portal serve would refuse to start: {exc}",
+                          "fix portal.toml (every setting is described in it), then "
+                          "run portal doctor again")
+    if not refused:
+        yield Finding(OK, "config", f"{config_mod.CONFIG_FILE} is valid")
     hosts = cfg.hosts
     addresses = [_address(h) for h in hosts]
     if cfg.https and not cfg.base_url.startswith("https://"):

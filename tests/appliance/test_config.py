@@ -56,3 +56,32 @@ def test_configuration_docs_are_generated_from_the_settings():
         "docs/configuration.md is stale: regenerate it with "
         "python -c 'from appliance.config import render_docs; print(render_docs(), end=\"\")'"
         " > docs/configuration.md")
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("keep_daily = -1", "backup.keep_daily should be 0 or more"),
+    ("keep_weekly = -2", "backup.keep_weekly should be 0 or more"),
+    ("keep_monthly = -1", "backup.keep_monthly should be 0 or more"),
+    ("retries = -1", "backup.retries should be 0 or more"),
+    ("retry_minutes = 0", "backup.retry_minutes should be at least 1"),
+    ("prefix = \"sites/portal\"", "backup.prefix 'sites/portal' should be a plain name"),
+    ("prefix = \"..\"", "backup.prefix '..' should be a plain name"),
+    ("prefix = \"a..b\"", "backup.prefix"),
+    ("prefix = \"my portal\"", "backup.prefix 'my portal'"),
+    ("prefix = \"\"", "backup.prefix"),
+])
+def test_bad_backup_settings_are_refused_at_load(tmp_path, snippet, message):
+    config_mod.write_site_files(tmp_path)
+    (tmp_path / config_mod.CONFIG_FILE).write_text(f"[backup]\n{snippet}\n",
+                                                   encoding="utf-8")
+    with pytest.raises(UserError, match=message) as refused:
+        config_mod.load(tmp_path)
+    assert len(str(refused.value).splitlines()) == 1
+
+
+def test_reasonable_backup_settings_load(tmp_path):
+    config_mod.write_site_files(tmp_path)
+    (tmp_path / config_mod.CONFIG_FILE).write_text(
+        "[backup]\nkeep_daily = 0\nkeep_weekly = 0\nretries = 0\n"
+        "prefix = \"portal-an_giang.2\"\n", encoding="utf-8")
+    assert config_mod.load(tmp_path)["backup.prefix"] == "portal-an_giang.2"

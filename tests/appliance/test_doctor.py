@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -154,3 +157,32 @@ def test_parts_add_checks_and_a_failing_one_hides_no_other(https_site, monkeypat
     assert "no backup of site yet" in out and "-> run portal backup run" in out
     assert "the NAS is not mounted" in out
     assert f"schema {latest_schema()}, as this program expects" in out  # the others ran
+
+
+@pytest.mark.parametrize("backup, words", [
+    ({"time": "25:99"}, "backup.time '25:99'"),
+    ({"recipient": "age1notakey"}, "'age1notakey' is not an age public key"),
+    ({"destination": "ftp://x/y"}, "use a folder or sftp://"),
+    ({"destination": "sftp://nas.local"}, "should look like sftp://user@host"),
+])
+def test_doctor_refuses_what_serve_refuses(data_dir, tmp_path, backup, words, capsys):
+    from backup.keys import keygen
+
+    keys = keygen(tmp_path / "keys", "correct horse battery staple", log_n=10)
+    path = data_dir / config_mod.CONFIG_FILE
+    values = {f"{section}.{key}": value for section, table
+              in tomllib.loads(path.read_text(encoding="utf-8")).items()
+              for key, value in table.items()}
+    values |= {f"backup.{key}": value for key, value in (
+        {"destination": str(tmp_path), "recipient": str(keys.recipient)} | backup).items()}
+    path.write_text(config_mod.render_config(values), encoding="utf-8")
+    # What the server says when it starts ...
+    served = subprocess.run([sys.executable, "-m", "appliance", "serve", "--data",
+                             str(data_dir), "--port", "1"], capture_output=True,
+                            text=True, timeout=60)
+    assert served.returncode == 1 and words in served.stderr, served.stderr
+    # ... doctor says beforehand, and does not call the config valid.
+    code, out, _ = run(capsys, data_dir)
+    assert code == 1 and words in out, out
+    assert "portal serve would refuse to start" in out
+    assert f"{config_mod.CONFIG_FILE} is valid" not in out
