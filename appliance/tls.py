@@ -74,17 +74,33 @@ def server_context(certificate: Path, key: Path) -> ssl.SSLContext:
     context.set_alpn_protocols(["http/1.1"])
     try:
         context.load_cert_chain(certificate, key, password=_no_passphrase)
-    except FileNotFoundError as exc:
-        raise UserError(f"cannot read {exc.filename}: no such file (tls.certificate "
-                        "and tls.key in portal.toml)") from None
-    except PermissionError as exc:
-        raise UserError(f"cannot read {exc.filename}: permission denied; the service "
-                        "account must be able to read it") from None
     except ssl.SSLError as exc:
         raise UserError(f"the certificate {certificate} and key {key} cannot be used "
                         f"together ({exc.reason or exc}): check that both are PEM and "
                         "that the key belongs to the certificate") from None
+    except OSError as exc:  # after SSLError, which is one too
+        # OpenSSL does not say which file it failed on (exc.filename is None):
+        # look at each.
+        raise UserError(_unreadable(exc, certificate, key)) from None
     return context
+
+
+def _unreadable(exc: OSError, certificate: Path, key: Path) -> str:
+    for what, setting, path in (("certificate", "tls.certificate", certificate),
+                                ("key", "tls.key", key)):
+        try:
+            with open(path, "rb"):
+                pass
+        except FileNotFoundError:
+            return (f"cannot read the TLS {what} {path}: no such file ({setting} in "
+                    "portal.toml)")
+        except PermissionError:
+            return (f"cannot read the TLS {what} {path}: permission denied; the "
+                    "service account must be able to read it")
+        except OSError as other:
+            return f"cannot read the TLS {what} {path}: {other.strerror or other}"
+    return (f"cannot read the TLS certificate {certificate} and key {key}: "
+            f"{exc.strerror or exc}")
 
 
 def _no_passphrase() -> bytes:

@@ -322,6 +322,9 @@ def test_changed_files_are_picked_up_and_a_bad_pair_is_refused(own_server, tmp_p
 
 @pytest.mark.parametrize("change, words", [
     ({"certificate": "tls/missing.pem"}, "no such file"),
+    ({"certificate": "tls/missing.pem"}, "the TLS certificate "),
+    ({"key": "tls/gone.pem"}, "cannot read the TLS key "),
+    ({"key": "tls/gone.pem"}, "tls/gone.pem: no such file (tls.key in portal.toml)"),
     ({"key": "tls/certificate.pem"}, "cannot be used together"),
 ])
 def test_a_certificate_that_cannot_be_used_stops_serve_in_one_line(tmp_path, change, words):
