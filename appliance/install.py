@@ -36,6 +36,11 @@ UNIT = """\
 Description=Provincial portal appliance ({data})
 After=network-online.target
 Wants=network-online.target
+# A service that keeps failing at start (a migration that cannot apply, a
+# refused config) is given up after five starts in ten minutes, not
+# restarted for ever; `systemctl reset-failed` and a start try again.
+StartLimitIntervalSec=10min
+StartLimitBurst=5
 
 [Service]
 Type=exec
@@ -112,9 +117,26 @@ def render_unit(data_dir: Path, user: str, group: str, command: str) -> str:
     return UNIT.format(data=data_dir, user=user, group=group, program=command)
 
 
-def _account(name: str, data_dir: Path) -> tuple[pwd.struct_passwd, bool]:
-    """The service account; made (as a system account) when missing and we
-    are root. Returns it and whether it was made."""
+# Folders the unit's sandbox hides from the service: PrivateTmp=yes gives it
+# an empty /tmp and /var/tmp of its own, ProtectHome=yes hides the rest.
+HIDDEN_FOLDERS = {"/tmp": "PrivateTmp", "/var/tmp": "PrivateTmp", "/home": "ProtectHome",
+                  "/root": "ProtectHome", "/run/user": "ProtectHome"}
+# The kernel's overflow account: files of other services and NFS map to it,
+# so a service running as it shares them.
+OVERFLOW_ACCOUNTS = {"nobody", "nfsnobody"}
+OVERFLOW_UID = 65534
+
+
+def _check_visible(path: Path, what: str, hint: str) -> None:
+    for folder, setting in HIDDEN_FOLDERS.items():
+        if path == Path(folder) or Path(folder) in path.parents:
+            raise UserError(f"{what} {path} is under {folder}, which the service cannot "
+                            f"see ({setting}=yes in its unit): {hint}")
+
+
+def _account(name: str, data_dir: Path) -> pwd.struct_passwd | None:
+    """The service account, or None when it is missing and we are root
+    (it is then made, after every check has passed)."""
     try:
         account = pwd.getpwnam(name)
     except KeyError:
@@ -123,15 +145,56 @@ def _account(name: str, data_dir: Path) -> tuple[pwd.struct_passwd, bool]:
                             "or create it first (useradd --system --user-group "
                             f"--home-dir {data_dir} --shell /usr/sbin/nologin {name})"
                             ) from None
-        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-        subprocess.run([useradd, "--system", "--user-group", "--no-create-home",
-                        "--home-dir", str(data_dir), "--shell", "/usr/sbin/nologin",
-                        name], check=True, capture_output=True, text=True)
-        return pwd.getpwnam(name), True
-    if account.pw_uid == 0:
+        account = None
+    if account is not None and account.pw_uid == 0:
         raise UserError("the service must not run as root: name an unprivileged "
                         "account with --user")
-    return account, False
+    if name in OVERFLOW_ACCOUNTS or (account is not None
+                                     and account.pw_uid == OVERFLOW_UID):
+        raise UserError(f"the service must not run as {name}, the account other "
+                        f"services' files map to: name its own account with --user "
+                        f"(portal install creates {DEFAULT_USER} when it is missing)")
+    return account
+
+
+def _make_account(name: str, data_dir: Path) -> pwd.struct_passwd:
+    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+    subprocess.run([useradd, "--system", "--user-group", "--no-create-home",
+                    "--home-dir", str(data_dir), "--shell", "/usr/sbin/nologin",
+                    name], check=True, capture_output=True, text=True)
+    return pwd.getpwnam(name)
+
+
+def _unit_path(value: str) -> Path:
+    """Where the unit goes, checked before anything is made."""
+    path = Path(value).expanduser().absolute()
+    if path.is_dir():
+        raise UserError(f"--unit {path} is a folder: give the unit file's path, such "
+                        f"as {path / DEFAULT_UNIT.name}")
+    if path.suffix != ".service":
+        raise UserError(f"--unit {path}: a service unit's name ends in .service, such "
+                        f"as {DEFAULT_UNIT.name}")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK) or (
+            path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(f"cannot write {path}: run portal install as root, or give "
+                        "--unit a path you may write")
+    return path
+
+
+def _check_new_site(data_dir: Path, url: str, admin_user: str) -> None:
+    """What create_site would refuse, checked before anything is made."""
+    from .site import check_url
+    from .users import check_username
+
+    if data_dir.exists() and not data_dir.is_dir():
+        raise UserError(f"{data_dir} is not a directory")
+    if data_dir.is_dir() and any(data_dir.iterdir()):
+        raise UserError(f"{data_dir} is not empty: choose a new or empty directory")
+    check_url(url)
+    check_username(admin_user)
 
 
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
@@ -147,17 +210,26 @@ def cmd_install(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     command = program()
-    if command.startswith(("/home/", "/root/")):
-        raise UserError(f"{command} is under /home or /root, which the service cannot "
-                        "see (ProtectHome): install the program in /usr/local/bin first")
-    account, made = _account(args.user, data_dir)
-    group = grp.getgrgid(account.pw_gid).gr_name
-    unit = render_unit(data_dir, account.pw_name, group, command)
-    if made:
-        print(f"created the system account {account.pw_name}")
+    # Everything is checked before anything is made: a refusal leaves no
+    # account, no site (and no password shown for it) and no unit behind.
+    _check_visible(Path(command.split()[0]), "the program",
+                   "install the program in /usr/local/bin first")
+    _check_visible(data_dir, "the data directory",
+                   "choose one such as /var/lib/portal")
+    account = _account(args.user, data_dir)
+    # A missing account is made with a group of its own name.
+    group = grp.getgrgid(account.pw_gid).gr_name if account else args.user
+    unit = render_unit(data_dir, args.user, group, command)
+    unit_path = _unit_path(args.unit)
+    new_site = not (data_dir / config_mod.CONFIG_FILE).exists()
+    url = args.url or f"https://{socket.getfqdn()}"
+    if new_site:
+        _check_new_site(data_dir, url, args.admin_user)
 
-    if not (data_dir / config_mod.CONFIG_FILE).exists():
-        url = args.url or f"https://{socket.getfqdn()}"
+    if account is None:
+        account = _make_account(args.user, data_dir)
+        print(f"created the system account {account.pw_name}")
+    if new_site:
         # Folders above the data directory must let the service through.
         old_umask = os.umask(0o022)
         try:
@@ -176,7 +248,6 @@ def cmd_install(args: argparse.Namespace) -> int:
         print(f"warning: {data_dir} belongs to another account than {account.pw_name}; "
               f"give it to the service: chown -R {account.pw_name}: {data_dir}")
 
-    unit_path = Path(args.unit).expanduser().absolute()
     unit_path.parent.mkdir(parents=True, exist_ok=True)
     unit_path.write_text(unit, encoding="utf-8")
     unit_path.chmod(0o644)
