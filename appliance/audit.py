@@ -10,10 +10,12 @@ that ran them (`acting_from_command_line`), as they have no staff user.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import getpass
 import os
 import sqlite3
+from collections.abc import Iterator
 
 from .db import utcnow
 
@@ -36,6 +38,17 @@ def acting_from_command_line() -> str:
     address = f"cli:{account}"
     acting_from(address)
     return address
+
+
+@contextlib.contextmanager
+def command_line() -> Iterator[str]:
+    """Audit entries written inside name the command line's account; the
+    address before is back afterwards (a test runs many commands)."""
+    token = _address.set(None)
+    try:
+        yield acting_from_command_line()
+    finally:
+        _address.reset(token)
 
 
 def audit(conn: sqlite3.Connection, user_id: int | None, action: str,

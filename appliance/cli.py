@@ -7,6 +7,7 @@ prints one line too, and its traceback only when PORTAL_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import os
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, doctor, i18n, install, logs
+from . import __version__, audit, doctor, i18n, install, logs
 from . import config as config_mod
 from .errors import UserError
 
@@ -299,8 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(os.environ.get("PORTAL_LOG_LEVEL", "WARNING")
                if args.command not in ("serve", "demo") else "INFO")
     i18n.set_language(_cli_language())
+    # Audit entries a command writes name the account that ran it; the
+    # server's requests record their own addresses.
+    trail = audit.command_line() if args.command not in ("serve", "demo") \
+        else contextlib.nullcontext()
     try:
-        return args.func(args)
+        with trail:
+            return args.func(args)
     except UserError as exc:
         print(f"portal: error: {exc}", file=sys.stderr)
     except sqlite3.Error as exc:

@@ -86,6 +86,17 @@ def test_user_add_list_disable(data_dir, capsys):
     code, out, _ = run(capsys, "user", "list", "--data", str(data_dir))
     row = next(line for line in out.splitlines() if line.startswith("bientap"))
     assert "editor" in row and "disabled" in row
+    # The audit trail says the command line did it, and as which account.
+    import getpass
+    import sqlite3
+
+    from appliance import audit
+    with sqlite3.connect(data_dir / "portal.db") as db:
+        rows = db.execute("SELECT action, address FROM audit WHERE action IN"
+                          " ('user.add', 'user.disable') ORDER BY id").fetchall()
+    assert rows[-2:] == [("user.add", f"cli:{getpass.getuser()}"),
+                    ("user.disable", f"cli:{getpass.getuser()}")]
+    assert audit._address.get() is None  # nothing left behind for what follows
 
 
 def test_data_directory_from_the_environment(data_dir, capsys):
