@@ -29,20 +29,35 @@ def service_account() -> str:
     return "daemon"
 
 
+def _link_program(folder: Path, monkeypatch) -> None:
+    """Run the unit's program through a link in `folder`: the checkout (and
+    so this program) may itself sit where the service cannot see it, such as
+    a clone under /tmp."""
+    first, *rest = install_mod.program().split(" ", 1)
+    link = folder / "bin" / "portal"
+    link.parent.mkdir()
+    link.symlink_to(first)
+    command = " ".join([str(link), *rest])
+    monkeypatch.setattr(install_mod, "program", lambda: command)
+
+
 @pytest.fixture
 def service_dir(tmp_path, monkeypatch) -> Iterator[Path]:
-    """A folder the service could see: not under /tmp, which its unit hides
-    (PrivateTmp). As root (CI), a fresh one in /srv; elsewhere tmp_path, with
-    /tmp taken off the list of hidden folders for the test."""
+    """A folder the service could see, holding the program it runs: not under
+    /tmp, which its unit hides (PrivateTmp). As root (CI), a fresh one in
+    /srv; elsewhere tmp_path, with /tmp taken off the list of hidden folders
+    for the test."""
     if os.geteuid() != 0:
         monkeypatch.setattr(install_mod, "HIDDEN_FOLDERS", {
             k: v for k, v in install_mod.HIDDEN_FOLDERS.items() if k != "/tmp"})
+        _link_program(tmp_path, monkeypatch)
         yield tmp_path
         return
     Path("/srv").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="portal-install-test-", dir="/srv"))
     folder.chmod(0o755)
     try:
+        _link_program(folder, monkeypatch)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -150,7 +165,11 @@ def test_nobody_is_refused_as_the_service_account(service_site, tmp_path, capsys
 
 
 @pytest.mark.parametrize("place", ["/tmp", "/var/tmp", "/home", "/root"])
-def test_a_data_directory_the_service_cannot_see_is_refused(place, tmp_path, capsys):
+def test_a_data_directory_the_service_cannot_see_is_refused(place, tmp_path, capsys,
+                                                           monkeypatch):
+    # A program where the service sees it, wherever this checkout is: the
+    # data directory is what is refused (nothing is run).
+    monkeypatch.setattr(install_mod, "program", lambda: "/usr/local/bin/portal")
     site = Path(place) / "portal-install-refused" / "site"
     try:
         code, out, err = install(capsys, "--data", str(site), "--user", service_account(),
