@@ -331,9 +331,14 @@ def correct_work(conn: sqlite3.Connection, period_id: int, item_id: int,
         received[row[0]] = row[1]
     before = rules.hundredths_text(work["coefficient"])
     after = rules.hundredths_text(saved.coefficient)
-    description = _("Correction of “%(title)s” paid in %(period)s: coefficient "
-                    "%(before)s, now %(after)s", title=work["title"], period=paid.name,
-                    before=before, after=after)
+    if before != after:
+        description = _("Correction of “%(title)s” paid in %(period)s: coefficient "
+                        "%(before)s, now %(after)s", title=work["title"], period=paid.name,
+                        before=before, after=after)
+    else:
+        description = _("Correction of “%(title)s” paid in %(period)s: the same "
+                        "coefficient, %(before)s, with other shares or adjustments",
+                        title=work["title"], period=paid.name, before=before)
     added = []
     for contributor_id in sorted(set(owed) | set(received)):
         delta = owed.get(contributor_id, 0) - received.get(contributor_id, 0)

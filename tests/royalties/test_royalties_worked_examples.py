@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from appliance.db import transaction
+from appliance.i18n import set_language
 from appliance.errors import ConflictError, UserError
 from newsroom.royalties import periods, rules
 from newsroom.royalties.grading import Author, GradeInput
@@ -218,6 +219,7 @@ def test_before_july_2026_a_payment_of_2000000_is_taxed(conn, key, publish,
 
 
 def test_a_correction_after_a_locked_period(conn, key, publish, add_contributor):
+    set_language("en")
     writer = add_contributor("Nguyễn Văn An")
     item = publish("Lúa Thu Đông được mùa", "2026-11-10T09:00")
     grade(conn, item.id, "news", 8, [(writer.id, ALL)])
@@ -239,6 +241,25 @@ def test_a_correction_after_a_locked_period(conn, key, publish, add_contributor)
     transaction(conn, periods.correct_work, december.id, item.id, correction, None)
     assert len(transaction(conn, periods.statement, key, december.id,
                            writer.id).lines) == 1
+    assert "coefficient 8, now 10" in found.lines[0].description
+
+
+def test_a_correction_of_shares_alone_says_so(conn, key, publish, add_contributor):
+    set_language("en")
+    an, binh = add_contributor("Nguyễn Văn An"), add_contributor("Trần Thị Bình")
+    item = publish("Phóng sự biên giới", "2026-11-10T09:00")
+    grade(conn, item.id, "reportage", 15, [(an.id, 6_000), (binh.id, 4_000)])
+    run(conn, key, month(conn, "2026-11-01", "2026-11-30"))
+    december = transaction(conn, periods.open_period, "2026-12-01", "2026-12-31")
+    transaction(conn, periods.correct_work, december.id, item.id,
+                GradeInput("reportage", 1500, [Author(an.id, 5_000), Author(binh.id, 5_000)]),
+                None)
+    lines = [line for who in (an, binh) for line in transaction(
+        conn, periods.statement, key, december.id, who.id).lines]
+    # 15 × 253,000 = 3,795,000: a tenth of it moves from An to Bình.
+    assert sorted(line.amount for line in lines) == [-379_500, 379_500]
+    assert all("same coefficient, 15, with other shares" in line.description
+               for line in lines)
 
 
 def test_a_locked_period_never_changes_even_by_hand(conn, key, publish, add_contributor):
