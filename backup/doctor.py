@@ -19,6 +19,11 @@ def check_backups(cfg: Config) -> Iterable[Finding]:
         yield Finding(OK, "backup", f"last archive {status.last_archive} made "
                       f"{status.last_success_at:%Y-%m-%d %H:%M} UTC to "
                       f"{status.destination}")
+    elif status.configured and status.failing:
+        # The last run failed, whether or not one ever succeeded.
+        yield Finding(ERROR, "backup", problem,
+                      "run `portal backup run --data DIR` and read its error; the "
+                      "earlier archives are untouched")
     elif not status.configured or status.last_success_at is None:
         yield Finding(WARNING, "backup", problem,
                       "set up nightly backups (docs/operations.md, Backups), then "

@@ -60,6 +60,13 @@ def test_doctor_reports_backups(config, nas, tmp_path):
         return finding
 
     assert backup_finding(config.data_dir).level == WARNING  # set up, never run
+    # A first run that fails is an error, though none has succeeded yet.
+    unmounted = configure(config.data_dir, destination=str(tmp_path / "unmounted"))
+    with pytest.raises(BackupFailed):
+        run_backup(unmounted)
+    found = backup_finding(config.data_dir)
+    assert found.level == ERROR and "does not exist" in found.message
+    configure(config.data_dir, destination=str(nas))
     result = run_backup(config)
     found = backup_finding(config.data_dir)
     assert found.level == OK and result.archive in found.message
