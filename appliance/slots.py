@@ -83,13 +83,30 @@ def _https(value: str, label: str) -> str:
     return value
 
 
+_HOST = re.compile(r"[a-z0-9.-]+")
+
+
+def _file_address(value: str, label: str) -> str:
+    """The address of one file, which the policy lets in alone: a script or
+    an image, never a whole site."""
+    value = _https(value, label)
+    if value:
+        url = URL(value)
+        if url.path in ("", "/") or not _HOST.fullmatch(url.raw_host or ""):
+            raise UserError(_("%(field)s must be the address of the file itself, such as "
+                              "https://example.gov.vn/script.js, not of a whole site.",
+                              field=label))
+    return value
+
+
 def check_slot(name: str, given: dict[str, str], enabled: bool) -> Slot:
     if name not in SLOTS:
         raise UserError(_("Unknown slot “%(name)s”.", name=name))
     slot = Slot(name, enabled)
     allowed = SLOT_FIELDS[name]
     if "script_url" in allowed:
-        slot.script_url = _https(given.get("script_url", ""), _("The script address"))
+        slot.script_url = _file_address(given.get("script_url", ""),
+                                        _("The script address"))
     if "inline_code" in allowed:
         # Browsers hash an inline script after turning CR LF into LF, and a
         # form's text area sends CR LF: store what the browser will hash.
@@ -109,7 +126,7 @@ def check_slot(name: str, given: dict[str, str], enabled: bool) -> Slot:
         slot.connect_origins = [o.rstrip("/").lower() for o in origins]
     if "link_url" in allowed:
         slot.link_url = _https(given.get("link_url", ""), _("The badge's link"))
-        slot.image_url = _https(given.get("image_url", ""), _("The badge's image"))
+        slot.image_url = _file_address(given.get("image_url", ""), _("The badge's image"))
         slot.alt = " ".join(given.get("alt", "").split())[:200]
         if slot.image_url and not slot.alt:
             raise UserError(_("Give the badge's text alternative, such as "
