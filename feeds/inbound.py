@@ -178,8 +178,8 @@ def _check_lists(record: dict[str, Any], bad) -> None:
     for name, element in (("tags", str), ("steps", str), ("legal_basis", str),
                           ("amends", str), ("replaces", str), ("channels", dict)):
         value = record.get(name)
-        if value is None:
-            continue
+        if value is None or (name in ("amends", "replaces") and isinstance(value, str)):
+            continue  # the import format also takes numbers separated by ";"
         if not isinstance(value, list) or not all(isinstance(v, element) for v in value):
             what = _("a list of texts") if element is str else _("a list of objects")
             bad(name, _("%(name)s must be %(what)s.", name=name, what=what))

@@ -281,3 +281,17 @@ def test_kept_answers_are_forgotten_after_a_day(conn, partner):
     transaction(conn, inbound.forget_old_answers, limit)
     assert [row[0] for row in conn.execute("SELECT key FROM inbound_request")] == ["new"]
     assert not transaction(conn, inbound.has_old_answers, limit)
+
+
+async def test_document_links_come_as_a_list_or_as_the_import_formats_text(client, conn,
+                                                                          partner):
+    _found, headers = partner("UBND tỉnh", "directive", trusted=True)
+    for external_id, replaces in (("cv-1", ["01/2026/CV-UBND"]),
+                                  ("cv-2", "02/2026/CV-UBND; 03/2026/CV-UBND")):
+        response = await push(client, headers, record(
+            external_id=external_id, kind="directive", section=None, replaces=replaces,
+            number=f"1{external_id[-1]}/2026/CV-UBND"))
+        assert response.status in (200, 201), await response.text()
+    rows = conn.execute("SELECT number FROM document_link ORDER BY number").fetchall()
+    assert [row[0] for row in rows] == ["01/2026/CV-UBND", "02/2026/CV-UBND",
+                                        "03/2026/CV-UBND"]
