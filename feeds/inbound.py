@@ -44,6 +44,8 @@ from appliance.app import CONFIG, DB, SCHEDULER
 from appliance.db import utcnow
 from appliance.errors import ConflictError, ForbiddenError, NotFoundError, UserError
 from appliance.i18n import gettext as _
+from appliance.audit import acting_from
+from appliance.security import client_address
 from appliance.text import is_web_address
 
 from .api import InvalidParams
@@ -465,6 +467,10 @@ def _writer(request: web.Request) -> Partner:
     if not partner.writes:
         raise ScopeRefused(_("This key may only read: its scopes are %(scopes)s.",
                              scopes=", ".join(partner.scopes)), partner.scopes)
+    # The audit trail of what the push writes names the partner and where
+    # it called from, as staff requests name their address.
+    address = client_address(request, request.app[CONFIG]["server.trust_proxy"])
+    acting_from(f"partner:{partner.id}@{address}")
     return partner
 
 

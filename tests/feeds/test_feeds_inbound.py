@@ -295,3 +295,8 @@ async def test_document_links_come_as_a_list_or_as_the_import_formats_text(clien
     rows = conn.execute("SELECT number FROM document_link ORDER BY number").fetchall()
     assert [row[0] for row in rows] == ["01/2026/CV-UBND", "02/2026/CV-UBND",
                                         "03/2026/CV-UBND"]
+    # The audit trail names the partner and the address it called from.
+    created = conn.execute("SELECT address FROM audit WHERE action = 'item.create'"
+                           ).fetchall()
+    assert len(created) == 2
+    assert all(row[0] == f"partner:{_found.id}@127.0.0.1" for row in created)
