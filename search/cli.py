@@ -19,7 +19,7 @@ from pathlib import Path
 from appliance.content import KINDS
 from appliance.db import transaction
 from appliance.errors import UserError
-from appliance.i18n import set_language
+from appliance.i18n import current_language, set_language
 
 from . import sources, sync
 from .service import limits
@@ -80,11 +80,15 @@ def cmd_source_sync(args: argparse.Namespace) -> int:
         if not chosen:
             print("no enabled sources to sync")
             return 0
+    speaking = current_language()
     set_language(cfg.default_language)  # the words kept for the admin
     store = sync.ConnectionStore(conn)
-    outcomes = asyncio.run(sync.sync_many(
-        store, [s.id for s in chosen], limits(cfg),
-        deadline=cfg["sources.sync_minutes"] * 60, concurrency=1))
+    try:
+        outcomes = asyncio.run(sync.sync_many(
+            store, [s.id for s in chosen], limits(cfg),
+            deadline=cfg["sources.sync_minutes"] * 60, concurrency=1))
+    finally:
+        set_language(speaking)  # what this command prints
     for outcome in outcomes:
         print(outcome.line())
     conn.close()
