@@ -25,6 +25,7 @@ from appliance.i18n import gettext as _
 from appliance.i18n import negotiate, set_language
 from search.engine import SORTS, run_search
 from search.index import FACETS
+from search.query import MAX_QUERY_CHARS
 from search.service import counted, first_page_query, note_query
 
 log = logging.getLogger("portal.feeds")
@@ -36,7 +37,6 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # Deeper pages rank ever more candidates for results nobody reads.
 MAX_PAGE = 1000
-MAX_QUERY_CHARS = 500
 API_LANGUAGES = ("en", "vi", "km")
 
 ANSWER_KEYS = ("query", "total", "total_exact", "page", "per_page", "items", "facets")

@@ -17,11 +17,12 @@ from appliance.cache import cached
 from appliance.config import Config
 from appliance.content import KINDS, LEGAL_STATUSES
 
+from search.query import MAX_QUERY_CHARS
+
 from .api import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
     MAX_PER_PAGE,
-    MAX_QUERY_CHARS,
     json_response,
 )
 from .sitemap import URLS_PER_PART

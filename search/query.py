@@ -23,9 +23,9 @@ from appliance.text import fold, has_marks, nfc, number_key
 
 from .textform import is_khmer_token, tokens
 
-# Longer input is cut: nobody types more, and the cost of a query grows with
-# its terms.
-MAX_QUERY_CHARS = 256
+# The longest query the search page and the API accept; the engine reads no
+# more either. What a query costs is bounded by its terms, not its length.
+MAX_QUERY_CHARS = 500
 MAX_PHRASES = 12
 MAX_TERMS = 32
 

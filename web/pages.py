@@ -21,7 +21,7 @@ from appliance.i18n import N_, lazy_gettext_for
 from appliance.i18n import gettext as _
 from appliance.text import html_to_text, truncate
 from feeds import feed_links
-from feeds.api import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS
 
 from . import labels
 

@@ -20,7 +20,7 @@ from appliance.app import CONFIG, DB
 from appliance.cache import cached
 from appliance.i18n import gettext as _
 from appliance.text import number_key
-from feeds.api import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS
 from search.engine import SORTS, run_search
 from search.index import FACETS
 from search.service import counted, first_page_query, note_query

@@ -116,6 +116,19 @@ async def test_an_empty_query_finds_nothing(client, news, query):
     assert answer["total"] == 0 and answer["items"] == []
 
 
+async def test_the_whole_of_the_longest_accepted_query_is_read(client, news):
+    from urllib.parse import quote
+
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    [q] = [p for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]
+           if p.get("name") == "q"]
+    longest = q["schema"]["maxLength"]
+    words = " lúa"  # what matters comes last, after pasted punctuation
+    pasted = "," * (longest - len(words)) + words
+    answer = await search(client, "q=" + quote(pasted))
+    assert news["harvest"].title in {item["title"] for item in answer["items"]}
+
+
 HOSTILE_QUERIES = [
     '"', '""', '"unbalanced', "*", "-", "^", "NEAR(", "AND", "OR OR", "NOT",
     "a AND (b OR", "title:lúa", "{x}", "[", "\\", "%", "'; DROP TABLE item; --",

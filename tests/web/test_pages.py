@@ -12,7 +12,7 @@ from appliance import content
 from appliance.content import ItemInput
 from appliance.db import transaction
 from appliance.i18n import lazy_gettext_for
-from feeds.api import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS
 
 LANGS = ("vi", "en", "km")
 
