@@ -35,6 +35,7 @@ from appliance.db import open_sync
 from appliance.text import fold, number_key
 from search.engine import run_search
 from search.index import count, optimize
+from search.query import MAX_QUERY_CHARS
 from search.quality import (corpus_records, judge, load_docs, markdown_table,
                             read_jsonl)
 
@@ -219,7 +220,7 @@ def _latency(conn: sqlite3.Connection, records: list[dict], docs: int,
     optimize(conn)
     conn.execute("COMMIT")
     print(f"optimize: {time.perf_counter() - started:.1f} s; index holds {count(conn)}")
-    mix = _query_mix(queries_path)
+    mix = _query_mix(queries_path) + _pasted(records)
     for q, _ in mix:  # warm the page cache once, as a running server has it
         run_search(conn, q)
     _report(conn, mix)
@@ -263,6 +264,14 @@ def _query_mix(queries_path: Path) -> list[tuple[str, str]]:
               "thông tư", "việt nam"]
     mix += [(q, "common") for q in common]
     return mix
+
+
+def _pasted(records: list[dict]) -> list[tuple[str, str]]:
+    """Whole paragraphs pasted into the box: the opening of ten legal
+    documents, as long as the search page and the API accept."""
+    bodies = [r["body"] for r in records
+              if r.get("kind") == "legal_document" and len(r.get("body") or "") > 2000]
+    return [(" ".join(body.split())[:MAX_QUERY_CHARS], "pasted") for body in bodies[:10]]
 
 
 def _report(conn: sqlite3.Connection, mix: list[tuple[str, str]]) -> None:
