@@ -103,12 +103,28 @@ def csrf_matches(session: Session, supplied: str | None) -> bool:
     return bool(expected and supplied and hmac.compare_digest(expected, supplied))
 
 
+async def read_form(request: web.Request, max_bytes: int | None = None):
+    """The posted form; a body that is not one (bytes that are not UTF-8, a
+    multipart body without its boundary) is the sender's mistake: 400.
+
+    With max_bytes, a longer body (or one of unstated length) is refused
+    unread: forms of the public site carry a few kilobytes of text."""
+    if max_bytes is not None and (request.content_length is None
+                                  or request.content_length > max_bytes):
+        raise web.HTTPRequestEntityTooLarge(max_size=max_bytes,
+                                            actual_size=request.content_length or 0)
+    try:
+        return await request.post()
+    except ValueError:  # UnicodeDecodeError included
+        raise web.HTTPBadRequest() from None
+
+
 async def check_csrf(request: web.Request, form=None) -> None:
     """Refuse a state-changing request whose token does not match the session's."""
     session = await get_session(request)
     supplied = request.headers.get(CSRF_HEADER)
     if supplied is None:
-        form = form if form is not None else await request.post()
+        form = form if form is not None else await read_form(request)
         supplied = form.get(CSRF_FIELD)
     if not csrf_matches(session, supplied if isinstance(supplied, str) else None):
         raise web.HTTPForbidden(reason="csrf", text="csrf")

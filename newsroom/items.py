@@ -31,7 +31,7 @@ from appliance.content import Item, Media
 from appliance.errors import ConflictError, NotFoundError, UserError
 from appliance.i18n import LANGUAGES
 from appliance.i18n import gettext as _
-from appliance.security import check_csrf
+from appliance.security import check_csrf, read_form
 from appliance.text import nfc
 from appliance.users import User, list_users
 
@@ -442,7 +442,7 @@ async def lock_heartbeat(request: web.Request) -> web.Response:
     item = await _item(request, request.match_info["id"])
     await check_csrf(request)
     require(user, "item.edit", item)
-    lease = _lease(await request.post())
+    lease = _lease(await read_form(request))
     lock = await write(request, locks.acquire, item.id, user, lease)
     return web.json_response(_lock_state(lock, user))
 
@@ -470,7 +470,7 @@ async def release_lock(request: web.Request) -> web.Response:
     user = signed_in(request)
     item_id = int(request.match_info["id"])
     await check_csrf(request)
-    lease = _lease(await request.post())
+    lease = _lease(await read_form(request))
     if lease is not None:  # a page that names no lease gives back nothing
         await write(request, locks.release, item_id, user, lease)
     return web.Response(status=204)

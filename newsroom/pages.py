@@ -19,7 +19,7 @@ from appliance.app import CONFIG, DB
 from appliance.errors import UserError
 from appliance.i18n import LANGUAGES, current_language
 from appliance.i18n import gettext as _
-from appliance.security import CSRF_FIELD, check_csrf, csrf_token
+from appliance.security import CSRF_FIELD, check_csrf, csrf_token, read_form
 from appliance.users import User
 
 from . import labels
@@ -99,7 +99,7 @@ def notice(request: web.Request) -> str | None:
 async def posted_form(request: web.Request) -> AsyncIterator[MultiDictProxy]:
     """The request's form after its CSRF token is checked; uploaded files'
     temporary copies are closed when the block ends."""
-    form = await request.post()
+    form = await read_form(request)
     try:
         await check_csrf(request, form)
         yield form

@@ -36,7 +36,7 @@ from appliance.app import CACHE_KEY, CONFIG, DB, SCHEDULER
 from appliance.cache import cached
 from appliance.i18n import gettext as _
 from appliance.security import PUBLIC_CSP, PUBLIC_POLICY, PublicPolicy, RateLimiter
-from appliance.security import client_address, is_site_path
+from appliance.security import client_address, is_site_path, read_form
 
 from .pages import Meta, Pagination, page_number, render, same_page_switch
 
@@ -171,6 +171,11 @@ def unsaved_ratings(app: web.Application) -> ratings.Tally:
 # -- forms without sessions ----------------------------------------------------
 
 
+# A feedback message of 4,000 Vietnamese or Khmer characters, percent-encoded,
+# with its other fields: well under this.
+PUBLIC_FORM_BYTES = 64 * 1024
+
+
 def same_origin(request: web.Request) -> bool:
     """A post made from one of our own pages: its Origin (or, when a browser
     sends none, its Referer) names this site."""
@@ -178,7 +183,10 @@ def same_origin(request: web.Request) -> bool:
     sent = request.headers.get("Origin") or request.headers.get("Referer")
     if not sent or sent == "null":
         return False
-    origin = URL(sent)
+    try:
+        origin = URL(sent)
+    except ValueError:  # no address at all ("http://[::1", a port of letters)
+        return False
     ours = {URL(config.base_url).origin(), URL.build(scheme=request.scheme,
                                                      host=request.host.split(":")[0],
                                                      port=request.url.port).origin()}
@@ -216,7 +224,7 @@ def rated_target(conn: sqlite3.Connection, path: str) -> str | None:
 async def rate(request: web.Request) -> web.Response:
     lang = request.match_info["lang"]
     _refuse_foreign(request)
-    form = await request.post()
+    form = await read_form(request, PUBLIC_FORM_BYTES)
     target_path = str(form.get("target", ""))
     score = str(form.get("score", ""))
     if score not in {"1", "2", "3", "4", "5"}:
@@ -288,7 +296,7 @@ async def feedback_page(request: web.Request, *, sub: feedback.Submission | None
 async def send_feedback(request: web.Request) -> web.Response:
     lang = request.match_info["lang"]
     _refuse_foreign(request)
-    form = await request.post()
+    form = await read_form(request, PUBLIC_FORM_BYTES)
 
     def text(name: str) -> str:
         value = form.get(name, "")

@@ -169,3 +169,30 @@ async def test_every_post_route_of_the_newsroom_refuses_a_missing_token(
         refused[path] = response.status
     assert {path: status for path, status in refused.items() if status != 403} == {}
     assert whole_state(conn) == before
+
+
+async def test_a_body_that_is_not_a_form_is_refused_on_every_post_route(
+    admin, conn, stories
+):
+    from newsroom import newsroom_app
+
+    values = {"id": str(stories["vi"]), "revision": "1", "link": "1",
+              "key": "tin-tuc", "item": str(stories["en"]), "table": "base_salary",
+              "line": "1"}
+    paths = sorted({
+        route.resource.canonical.format(**values)
+        for route in newsroom_app().router.routes()
+        if route.method == "POST"
+    })
+    before = whole_state(conn)
+    answers = {}
+    for path in paths:
+        for content_type, body in (
+                ("application/x-www-form-urlencoded", b"name=x&title=\xff"),
+                ("multipart/form-data; boundary=zzz", b"name=x")):
+            response = await admin.client.post(
+                f"/admin{path}", data=body, headers={"Content-Type": content_type},
+                allow_redirects=False)
+            answers[path, content_type[:9]] = response.status
+    assert {key: status for key, status in answers.items() if status != 400} == {}
+    assert whole_state(conn) == before

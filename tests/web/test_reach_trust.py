@@ -261,3 +261,36 @@ async def test_the_thank_you_page_links_back_only_to_this_site(client):
         html = await (await client.get("/vi/thanks", params={"back": back})).text()
         assert f'href="{expected}"' in html, back
         assert "evil.example" not in html, back
+
+
+async def test_a_malformed_origin_is_a_foreign_one(client, site):
+    story = site.urls["story-vi"]
+    for header in ({"Origin": "http://localhost:8080.evil.example"},
+                   {"Origin": "http://localhost:99999"}, {"Origin": "http://[::1"},
+                   {"Referer": "http://localhost:8080:x/vi/"}):
+        assert (await rate(client, "vi", story, 3, headers=header)).status == 403, header
+        response = await client.post("/km/feedback", headers=header,
+                                     data={"topic": "question", "message": "x" * 20})
+        assert response.status == 403, header
+
+
+async def test_a_body_that_is_not_a_form_is_refused_in_words(client, conn, site):
+    garbled = "score=5&target=portal\xff".encode("latin-1")
+    response = await client.post("/km/rate", data=garbled, headers=ORIGIN | {
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status == 400
+    page = await response.text()
+    assert 'lang="km"' in page and "Traceback" not in page
+    response = await client.post("/vi/feedback", data=b"message=x", headers=ORIGIN | {
+        "Content-Type": "multipart/form-data; boundary=zzz"})
+    assert response.status == 400
+    assert conn.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+async def test_public_forms_take_a_few_kilobytes_not_megabytes(client, conn, site):
+    longest = "ស" * 4000  # the longest message, in the script that costs most
+    assert (await _send(client, "km", message=longest)).status == 200
+    response = await _send(client, "vi", message="a" * (trust.PUBLIC_FORM_BYTES + 1))
+    assert response.status == 413
+    assert len(await response.read()) < 50_000  # nothing of it sent back
+    assert conn.execute("SELECT count(*) FROM feedback").fetchone()[0] == 1
