@@ -41,11 +41,24 @@ async def hangs(request: web.Request) -> web.Response:
     return web.json_response({})
 
 
+async def too_deep(request: web.Request) -> web.Response:
+    """Valid JSON nested deeper than any parser goes, in 60 KB."""
+    request.app[HITS].append(request.match_info["code"])
+    return web.Response(text="[" * 30_000 + "]" * 30_000, content_type="application/json")
+
+
+async def moved(request: web.Request) -> web.Response:
+    """Sends the portal elsewhere (here: to the real answer)."""
+    raise web.HTTPFound(f"/api/ho-so/{request.match_info['code']}")
+
+
 def one_stop_app() -> web.Application:
     app = web.Application()
     app[HITS] = []
     app.router.add_get("/api/ho-so/{code}", dossier)
     app.router.add_get("/treo/ho-so/{code}", hangs)
+    app.router.add_get("/sau/ho-so/{code}", too_deep)
+    app.router.add_get("/chuyen/ho-so/{code}", moved)
     return app
 
 

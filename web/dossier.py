@@ -172,7 +172,8 @@ async def look_up(app: web.Application, code: str) -> Lookup:
         headers["Authorization"] = f"Bearer {token}"
     timeout = aiohttp.ClientTimeout(total=float(config["dossier.timeout"]))
     try:
-        async with app[CLIENT].get(url, headers=headers, timeout=timeout) as response:
+        async with app[CLIENT].get(url, headers=headers, timeout=timeout,
+                                   allow_redirects=False) as response:
             if response.status == 404:
                 found = Lookup(problem="not_found")
                 app[CACHE].put(code, found)
@@ -185,7 +186,8 @@ async def look_up(app: web.Application, code: str) -> Lookup:
             import json
 
             dossier = pick(json.loads(body.decode("utf-8")))
-    except (TimeoutError, aiohttp.ClientError, UnicodeDecodeError, ValueError):
+    except (TimeoutError, aiohttp.ClientError, ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser goes
         return Lookup(problem="unavailable")
     found = Lookup(dossier) if dossier and dossier.code.casefold() == code.casefold() \
         else Lookup(problem="not_found")

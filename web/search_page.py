@@ -171,6 +171,7 @@ async def search(request: web.Request) -> web.StreamResponse:
         "kept": kept,
         "facet_groups": _facet_groups(results, facets, only_lang),
         "search_query": q,
+        "dossier_lookup": bool(config["dossier.endpoint"]),
     }
     return await render(request, "web/search.html", context, meta)
 

@@ -85,3 +85,28 @@ async def test_without_an_endpoint_there_is_no_look_up(tmp_path, aiohttp_client)
     site = new_site(tmp_path / "plain", NO_SECOND_FACTOR)
     client = await aiohttp_client(create_app(config_mod.load(site)))
     assert (await client.get("/vi/dossier")).status == 404
+
+
+@pytest.mark.parametrize("path", ["/sau/ho-so/", "/chuyen/ho-so/"])
+async def test_an_answer_too_deep_or_elsewhere_is_the_system_not_answering(
+        site, data_dir, one_stop, aiohttp_client, path):
+    raw = (data_dir / "portal.toml").read_text(encoding="utf-8")
+    (data_dir / "portal.toml").write_text(raw.replace("/api/ho-so/", path),
+                                          encoding="utf-8")
+    client = await aiohttp_client(create_app(config_mod.load(data_dir)))
+    page = await get_page(client, f"/vi/dossier?code={CODE}")
+    assert page.find(".//div[@class='dossier-none']") is not None
+    assert "Đang giải quyết" not in page.text
+    assert one_stop.app[HITS] == ([CODE] if path == "/sau/ho-so/" else [])
+
+
+async def test_the_search_page_offers_the_look_up_only_where_there_is_one(
+        site, client, tmp_path, aiohttp_client):
+    from staff_support import NO_SECOND_FACTOR, new_site
+
+    page = await get_page(client, "/vi/search")
+    assert "/vi/dossier" in page.links()
+    plain = new_site(tmp_path / "plain", NO_SECOND_FACTOR)
+    other = await aiohttp_client(create_app(config_mod.load(plain)))
+    page = await get_page(other, "/vi/search")
+    assert "/vi/dossier" not in page.links()
