@@ -55,8 +55,8 @@ def save_article(
     if image_id is not None and content.get_media(conn, image_id) is None:
         raise UserError(_("The chosen image no longer exists. Choose another one."))
     data = form.to_input(current)
-    _check_placement(conn, data, current, user)
-    _check_dating(data, current)
+    check_placement(conn, data, current, user)
+    check_dating(data, current)
 
     item = content.save_item(
         conn,
@@ -79,7 +79,7 @@ def save_article(
     return content.get_item(conn, item.id)
 
 
-def _check_placement(
+def check_placement(
     conn: sqlite3.Connection, data: content.ItemInput, current: Item | None, user: User
 ) -> None:
     """Staff limited to some sections create items there and move them only
@@ -90,7 +90,7 @@ def _check_placement(
     require_placement(user, section.id if section else None)
 
 
-def _check_dating(data: content.ItemInput, current: Item | None) -> None:
+def check_dating(data: content.ItemInput, current: Item | None) -> None:
     """A live story dated into the future would silently leave the site:
     taking it down is a step of its own (unpublish), so refuse it here."""
     if current is None or current.status != "published":

@@ -27,6 +27,7 @@ from appliance.i18n import gettext as _
 from appliance.users import User
 
 from . import locks
+from .editing import check_dating, check_placement
 from .forms import EDITABLE_KINDS
 from .pages import as_id, field, posted_form, read, render, signed_in, write
 from .permissions import can, require
@@ -165,9 +166,14 @@ def restore_revision(
             )
         )
     old = revisions.get_revision(conn, item_id, number)
+    data = revisions.restore_input(conn, item, old)
+    # What an edit may not do, a restore may not either: move the item out of
+    # the user's sections, or date a live item into the future.
+    check_placement(conn, data, item, user)
+    check_dating(data, item)
     saved = content.save_item(
         conn,
-        revisions.restore_input(conn, item, old),
+        data,
         item_id=item_id,
         user_id=user.id,
         expected_revision=expected,

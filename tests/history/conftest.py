@@ -14,9 +14,9 @@ from appliance.db import transaction
 def add_staff(add_staff):
     """Staff named in the pages by a display name: their user name, capitalised."""
 
-    def add(role: str, username: str | None = None):
+    def add(role: str, username: str | None = None, **kwargs):
         name = username or role.replace("-", "")
-        return add_staff(role, name, display_name=name.title())
+        return add_staff(role, name, display_name=name.title(), **kwargs)
 
     return add
 

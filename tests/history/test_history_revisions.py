@@ -203,3 +203,27 @@ async def test_restore_needs_the_csrf_token(sign_in, save, editor):
     )
 
     assert response.status == 403
+
+
+async def test_a_restore_cannot_move_an_item_out_of_the_editors_sections(
+    conn, sign_in, save, add_staff, sections
+):
+    item = save(title="Bản ở Văn hóa", section_key="van-hoa")
+    save(item.id, title="Bản ở Kinh tế", section_key="kinh-te")
+    add_staff("section-editor", "kinhte", sections=(sections["kinh-te"],))
+    staff = await sign_in("kinhte")
+
+    refused = await staff.post(
+        f"/admin/items/{item.id}/history/1/restore", {"revision": "2"}
+    )
+
+    assert refused.status == 403
+    kept = get_item(conn, item.id)
+    assert (kept.section_key, kept.revision) == ("kinh-te", 2)
+    # Restoring within the section stays open to them.
+    save(item.id, title="Bản ba ở Kinh tế", section_key="kinh-te")
+    allowed = await staff.post(
+        f"/admin/items/{item.id}/history/2/restore", {"revision": "3"}
+    )
+    assert allowed.status == 303
+    assert get_item(conn, item.id).title == "Bản ở Kinh tế"
