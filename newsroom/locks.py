@@ -126,6 +126,8 @@ def take_over(conn: sqlite3.Connection, item_id: int, user: User) -> Lock:
     """Take someone else's lock; recorded, noted on the item and notified."""
     item = content.get_item(conn, item_id)
     require(user, "item.lock.takeover", item)
+    # Taking over is taking over the editing: for those who may edit it.
+    require(user, "item.edit", item)
     held = current(conn, item_id)
     if held is None or held.held_by(user):
         return open_for_editing(conn, item_id, user)

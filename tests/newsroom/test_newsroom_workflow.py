@@ -335,6 +335,24 @@ async def test_a_writer_cannot_take_over_a_lock(newsroom, conn, sections):
     assert (await editor.post(f"/admin/items/{item_id}/lock/takeover")).status == 303
 
 
+async def test_only_those_who_may_edit_an_item_take_over_its_editing(
+    newsroom, conn, sections
+):
+    editor, chief = newsroom["editor"], newsroom["chief"]
+    live = make_item(conn, "published")  # editors without publish may not edit it
+    page = await (await chief.get(f"/admin/items/{live}")).text()
+    assert 'data-lock="/admin/items/' in page
+    banner = await (await editor.get(f"/admin/items/{live}")).text()
+    assert f"/admin/items/{live}/lock/takeover" not in banner
+    assert (await editor.post(f"/admin/items/{live}/lock/takeover")).status == 403
+    holder = conn.execute("SELECT user.username FROM item_lock JOIN user"
+                          " ON user.id = item_lock.user_id WHERE item_id = ?",
+                          (live,)).fetchone()[0]
+    assert holder == "chief"
+    assert conn.execute("SELECT count(*) FROM audit WHERE action = 'item.lock.takeover'"
+                        ).fetchone()[0] == 0
+
+
 async def test_a_stale_save_is_refused_with_the_text_kept(newsroom, conn, story):
     editor = newsroom["editor"]
     await editor.get(f"/admin/items/{story}")
