@@ -292,6 +292,9 @@ def _error_response(request: web.Request, status: int, detail: str | None,
         if detail and status < 500:
             problem["detail"] = detail
             problem.update(members or {})
+        # The detail follows Accept-Language: a shared cache must keep one
+        # answer per language.
+        keep["Vary"] = ", ".join(filter(None, (keep.get("Vary"), "Accept-Language")))
         return web.Response(status=status, headers=keep,
                             text=json.dumps(problem, ensure_ascii=False),
                             content_type="application/problem+json")

@@ -188,6 +188,10 @@ async def test_problem_details_speak_the_callers_language(client):
     assert vietnamese["detail"] == "Tham số per_page phải là số nguyên từ 1 đến 100."
     khmer = await problem(client, "per_page=500", **{"Accept-Language": "km"})
     assert "per_page" in khmer["detail"] and "ចំនួនគត់" in khmer["detail"]
+    # ... so a shared cache keeps one answer per language.
+    response = await client.get("/api/v1/search?per_page=500")
+    vary = {v.strip() for v in response.headers.getall("Vary", [""])[0].split(",")}
+    assert "Accept-Language" in vary, response.headers.getall("Vary", [])
 
 
 async def test_answers_may_be_read_by_any_site_and_cached_briefly(client, news):
