@@ -14,7 +14,7 @@ from appliance.i18n import N_, current_language, language_name, parse_stored
 from appliance.i18n import gettext as _
 from appliance.users import list_users
 from newsroom import labels
-from newsroom.royalties.rules import day_start_utc, local_day, next_day
+from newsroom.royalties.rules import day_end_utc, day_start_utc, local_day
 from web import pageviews
 
 from .registry import Column, Report, Table, report
@@ -27,7 +27,7 @@ def _published(conn: sqlite3.Connection, starts: str, ends: str) -> list[sqlite3
     return conn.execute(
         "SELECT id, kind, lang, status, section_id, author_id, published_at FROM item"
         " WHERE published_at >= ? AND published_at < ? AND status IN (?, ?, ?)",
-        (day_start_utc(starts), day_start_utc(next_day(ends)), *_PUBLISHED)).fetchall()
+        (day_start_utc(starts), day_end_utc(ends), *_PUBLISHED)).fetchall()
 
 
 def _shares(counter: Counter, labels_of, title: str, key: str, heading: str) -> Table:

@@ -226,6 +226,7 @@ def _month(request: web.Request) -> str:
         date.fromisoformat(value + "-01")
     except ValueError:
         raise UserError(_("Choose a month written YYYY-MM.")) from None
+    rules.check_year(value, _("The month"))
     return value
 
 
@@ -240,7 +241,7 @@ def _works_data(conn: sqlite3.Connection, month: str, show: str) -> dict:
         sql += " AND id IN (SELECT item_id FROM work_grade)"
     ids = [row[0] for row in conn.execute(
         sql + " ORDER BY published_at, id LIMIT 500",
-        (rules.day_start_utc(starts), rules.day_start_utc(rules.next_day(ends))))]
+        (rules.day_start_utc(starts), rules.day_end_utc(ends)))]
     items = content.items_by_id(conn, ids)
     open_periods = [p for p in periods.list_periods(conn) if p.is_open]
     return {
@@ -552,7 +553,7 @@ async def open_period(request: web.Request) -> web.StreamResponse:
                           request.config_dict[CONFIG])
         return await _page(request, "royalties.html", data | {
             "error": str(exc), "today": _today(), "month_start": starts,
-            "month_end": ends}, status=400)
+            "month_end": ends, "typed_pay_on": pay_on, "typed_name": name}, status=400)
     raise web.HTTPSeeOther(f"{BASE}/periods/{period.id}?done=opened")
 
 

@@ -27,6 +27,7 @@ from appliance.errors import ConflictError, NotFoundError, UserError
 from appliance.i18n import current_language, format_number
 from appliance.i18n import gettext as _
 from appliance.money import HUNDREDTHS, WHOLE, in_words, round_amount
+from newsroom.reports.registry import MAX_DAYS
 
 from . import grading, register, rules
 from .grading import GradeInput
@@ -102,14 +103,25 @@ def default_name(starts: str, ends: str) -> str:
     return f"{first:%d/%m/%Y}–{last:%d/%m/%Y}"
 
 
+def check_range(starts: str, ends: str, pay_on: str) -> None:
+    """A period's days in order, within the years the content store dates
+    works in, and no longer than a report may be."""
+    rules.check_year(starts, _("The first day"))
+    rules.check_year(ends, _("The last day"))
+    rules.check_year(pay_on, _("The payment date"))
+    if ends < starts:
+        raise UserError(_("The last day may not come before the first."))
+    if (date.fromisoformat(ends) - date.fromisoformat(starts)).days > MAX_DAYS:
+        raise UserError(_("A payment period covers at most ten years."))
+
+
 def open_period(conn: sqlite3.Connection, starts: str, ends: str, *, name: str = "",
                 pay_on: str = "", settings: Settings = Settings(),
                 user_id: int | None = None) -> Period:
     starts = rules.check_day(starts, _("The first day"))
     ends = rules.check_day(ends, _("The last day"))
-    if ends < starts:
-        raise UserError(_("The last day may not come before the first."))
     pay_on = rules.check_day(pay_on, _("The payment date")) if pay_on.strip() else ends
+    check_range(starts, ends, pay_on)
     name = " ".join(name.split())[:120] or default_name(starts, ends)
     cur = conn.execute(
         "INSERT INTO payment_period (name, starts, ends, pay_on, salary_date, rounding,"
@@ -154,7 +166,7 @@ def works_to_grade(conn: sqlite3.Connection, period: Period) -> list[Item]:
         " AND id NOT IN (SELECT item_id FROM work_grade)"
         " AND id NOT IN (SELECT item_id FROM period_work)"
         " ORDER BY published_at, id",
-        (rules.day_start_utc(period.starts), rules.day_start_utc(rules.next_day(period.ends))))]
+        (rules.day_start_utc(period.starts), rules.day_end_utc(period.ends)))]
     found = content.items_by_id(conn, ids)
     return [found[i] for i in ids if i in found]
 
@@ -175,7 +187,7 @@ def collect(conn: sqlite3.Connection, period_id: int, settings: Settings,
         " AND i.status IN ('published', 'unpublished', 'archived')"
         " AND g.item_id NOT IN (SELECT item_id FROM period_work)"
         " ORDER BY i.published_at, i.id",
-        (rules.day_start_utc(rules.next_day(period.ends)),))]
+        (rules.day_end_utc(period.ends),))]
     for item_id in ids:
         _add_work(conn, period, item_id, user_id)
     audit(conn, user_id, "period.collect", f"period:{period_id}", str(len(ids)))

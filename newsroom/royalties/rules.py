@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from appliance.audit import audit
+from appliance.content import MAX_YEAR, MIN_YEAR
 from appliance.db import utcnow
 from appliance.errors import NotFoundError, UserError
 from appliance.i18n import LANGUAGES, LOCAL_TZ, format_number, parse_stored
@@ -42,14 +43,47 @@ def local_day(stored: str | None) -> str | None:
     return moment.isoformat()
 
 
+# No stored time comes before this one: local midnight of the calendar's
+# first day falls before the first UTC instant there is.
+FIRST_UTC = "0001-01-01T00:00:00Z"
+
+
+def _stored(moment: datetime) -> str:
+    """A UTC moment as stored, its year always in four digits."""
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
 def day_start_utc(day: str) -> str:
     """Local midnight at the start of a day, as stored UTC."""
-    moment = datetime.combine(date.fromisoformat(day), time(), tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = datetime.combine(date.fromisoformat(day), time(), tzinfo=LOCAL_TZ)
+        return _stored(moment.astimezone(UTC))
+    except OverflowError:
+        return FIRST_UTC
+
+
+def day_end_utc(day: str) -> str:
+    """Local midnight at the end of a day (the start of the next), as stored
+    UTC; the calendar's last day ends too, though no day follows it."""
+    last = date.fromisoformat(day)
+    if last == date.max:
+        moment = datetime.combine(last, time(), tzinfo=LOCAL_TZ).astimezone(UTC)
+        return _stored(moment + timedelta(days=1))
+    return day_start_utc(next_day(day))
 
 
 def next_day(day: str) -> str:
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+def check_year(day: str, what: str) -> str:
+    """A day within the years the content store accepts for publication:
+    outside them a date is a typing mistake, and the far ends of the
+    calendar cannot be moved between time zones."""
+    if not MIN_YEAR <= int(day[:4]) <= MAX_YEAR:
+        raise UserError(_("%(what)s %(day)s is outside the years %(first)s to %(last)s.",
+                          what=what, day=day, first=MIN_YEAR, last=MAX_YEAR))
+    return day
 
 
 def check_day(text: str, what: str) -> str:

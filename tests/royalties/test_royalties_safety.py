@@ -1,7 +1,8 @@
 """What testers found wrong with the payment files and periods: text that a
 spreadsheet would run as a formula, a period paying someone less than
-nothing, amounts with decimals misread, sheet names cut mid-word, and
-commands that left no name in the audit log."""
+nothing, amounts with decimals misread, sheet names cut mid-word,
+commands that left no name in the audit log, and periods opened with dates
+at the ends of the calendar."""
 
 from __future__ import annotations
 
@@ -334,3 +335,84 @@ def test_commands_record_the_command_line_and_the_account_in_the_audit_log(
         "contributor.reveal"}
     assert {row["address"] for row in rows} == {f"cli:{getpass.getuser()}"}
     assert {row["user_id"] for row in rows} == {None}
+
+
+# -- 6. absurd period dates -------------------------------------------------------------
+
+def _periods(conn) -> int:
+    return conn.execute("SELECT count(*) FROM payment_period").fetchone()[0]
+
+
+def _stored_period(conn, starts: str, ends: str, pay_on: str,
+                   salary_date: str = "publication") -> int:
+    """A period stored as an older release let it be opened."""
+    cur = conn.execute(
+        "INSERT INTO payment_period (name, starts, ends, pay_on, salary_date, rounding,"
+        " rounding_unit, created_at) VALUES ('Kỳ lạ', ?, ?, ?, ?, 'nearest', 1,"
+        " '2026-12-01T00:00:00Z')", (starts, ends, pay_on, salary_date))
+    conn.commit()
+    return cur.lastrowid
+
+
+def test_days_at_the_ends_of_the_calendar_do_not_overflow():
+    assert rules.day_start_utc("2026-11-01") == "2026-10-31T17:00:00Z"
+    assert rules.day_end_utc("2026-11-30") == "2026-11-30T17:00:00Z"
+    assert rules.day_start_utc("0001-01-01") == "0001-01-01T00:00:00Z"
+    assert rules.day_end_utc("9999-12-31") == "9999-12-31T17:00:00Z"
+
+
+@pytest.mark.parametrize(("starts", "ends", "pay_on", "message"), [
+    ("0001-01-01", "9999-12-31", "", "outside the years 1900 to 2999"),
+    ("2026-11-01", "3000-01-01", "2026-12-05", "outside the years 1900 to 2999"),
+    ("2026-11-01", "2026-11-30", "9999-12-31", "The payment date 9999-12-31 is outside"),
+    ("2000-01-01", "2026-11-30", "", "at most ten years"),
+])
+def test_a_period_with_absurd_dates_is_not_opened(conn, starts, ends, pay_on, message):
+    set_language("en")
+    with pytest.raises(UserError, match=message):
+        transaction(conn, lambda db: periods.open_period(db, starts, ends, pay_on=pay_on))
+    assert _periods(conn) == 0
+
+
+async def test_the_admin_refuses_absurd_dates_and_keeps_what_was_typed(
+        client, add_staff, sign_in, conn):
+    add_staff("editor-in-chief", "chief")
+    chief = await sign_in("chief")
+    await chief.post("/admin/language", {"lang": "en", "next": "/admin/"})
+
+    refused = await chief.post(f"{BASE}/periods", {
+        "starts": "0001-01-01", "ends": "9999-12-31", "pay_on": "9999-12-31",
+        "name": "Cả lịch"})
+
+    assert refused.status == 400
+    html = await refused.text()
+    assert "The first day 0001-01-01 is outside the years 1900 to 2999." in html
+    assert 'value="0001-01-01"' in html and 'value="Cả lịch"' in html
+    assert _periods(conn) == 0
+    assert (await chief.get(f"{BASE}/works?month=9999-12")).status == 400
+    assert (await chief.get(f"{BASE}/works?month=0001-01")).status == 400
+
+
+def test_the_command_line_refuses_absurd_dates_in_one_line(data_dir, conn, capsys):
+    code = main(["royalty", "period", "open", "--from", "0001-01-01", "--to",
+                 "9999-12-31", "--data", str(data_dir)])
+
+    _out, err = capsys.readouterr()
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1
+    assert "0001-01-01" in err and "1900" in err and "internal error" not in err
+    assert _periods(conn) == 0
+
+
+async def test_a_stored_period_of_absurd_dates_still_opens_and_collects(
+        client, add_staff, sign_in, conn, data_dir, capsys):
+    period = _stored_period(conn, "0001-01-01", "9999-12-31", "9999-12-31")
+    add_staff("editor-in-chief", "chief")
+    chief = await sign_in("chief")
+
+    assert (await chief.get(f"{BASE}/periods/{period}")).status == 200
+    assert (await chief.get(BASE)).status == 200
+    code = main(["royalty", "period", "collect", str(period), "--data", str(data_dir)])
+    _out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "internal error" not in err and "OverflowError" not in err
