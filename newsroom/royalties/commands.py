@@ -78,9 +78,12 @@ def cmd_period_list(args: argparse.Namespace) -> int:
     _cfg, conn = _site(args)
     print(f"{'id':>4}  {'state':<7}  {'first day':<10}  {'last day':<10}  {'net':>14}  name")
     for period in periods.list_periods(conn):
-        totals = periods.totals(conn, None, period)
+        # A period that cannot be worked out is listed with what stops it.
+        problem = periods.problem(conn, period)
+        net = "—" if problem else f"{periods.totals(conn, None, period).net:,}"
         print(f"{period.id:>4}  {period.status:<7}  {period.starts:<10}  "
-              f"{period.ends:<10}  {totals.net:>14,}  {period.name}")
+              f"{period.ends:<10}  {net:>14}  {period.name}"
+              + (f" — {problem}" if problem else ""))
     return 0
 
 

@@ -166,9 +166,15 @@ def _overview_data(conn: sqlite3.Connection, key, user, today: str,
     found = periods.list_periods(conn)
     due, due_total = periods.due_works(conn, today, config["royalties.payment_days"],
                                        config["royalties.warn_days"], limit=10)
+    # A period that cannot be worked out is listed with what stops it, and
+    # the others with their figures.
+    problems = {p.id: problem for p in found[:24]
+                if (problem := periods.problem(conn, p)) is not None}
     return {
         "periods": found,
-        "totals": {p.id: periods.totals(conn, key, p) for p in found[:24]},
+        "problems": problems,
+        "totals": {p.id: periods.totals(conn, key, p) for p in found[:24]
+                   if p.id not in problems},
         "due": due,
         "due_total": due_total,
         "to_grade": conn.execute(
@@ -559,15 +565,17 @@ async def open_period(request: web.Request) -> web.StreamResponse:
 
 def _period_data(conn: sqlite3.Connection, key, period_id: int) -> dict:
     period = periods.get_period(conn, period_id)
-    worked_out = periods.payments(conn, key, period)
+    problem = periods.problem(conn, period)
+    worked_out = {} if problem else periods.payments(conn, key, period)
     return {
         "period": period,
+        "problem": problem,
         "works": periods.period_works(conn, period_id),
         "others": periods.other_lines(conn, period_id),
         "to_grade": periods.works_to_grade(conn, period) if period.is_open else [],
         "payments": worked_out,
         "names": register.names(conn),
-        "totals": periods.totals(conn, key, period),
+        "totals": periods.totals(conn, key, period, worked_out),
         "people": register.list_contributors(conn, key, active_only=True),
         "locked": [p for p in periods.list_periods(conn) if p.is_locked],
     }

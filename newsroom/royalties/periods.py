@@ -115,6 +115,52 @@ def check_range(starts: str, ends: str, pay_on: str) -> None:
         raise UserError(_("A payment period covers at most ten years."))
 
 
+def check_rules(conn: sqlite3.Connection, starts: str, pay_on: str,
+                salary_date: str) -> None:
+    """The rules a period is worked out with are in force on the days that
+    pick them: the tax rule on the payment date, and the base salary on the
+    payment date when that picks it (royalties.salary_date = "payment"),
+    otherwise on the first day, the earliest a work of the period is
+    published (or, for its approval date, is known to be approved by)."""
+    if conn.execute("SELECT 1 FROM tax_rule WHERE effective_from <= ?",
+                    (pay_on,)).fetchone() is None:
+        raise UserError(_("No tax rule is in force on %(day)s, the payment date: add "
+                          "one under Royalty rules, or choose a later payment date.",
+                          day=pay_on))
+    day = pay_on if salary_date == "payment" else starts
+    if conn.execute("SELECT 1 FROM base_salary WHERE effective_from <= ?",
+                    (day,)).fetchone() is not None:
+        return
+    if salary_date == "payment":
+        raise UserError(_("No base salary is in force on %(day)s, the payment date, "
+                          "which picks the base salary of every work on this site: add "
+                          "one under Royalty rules, or choose a later payment date.",
+                          day=day))
+    if salary_date == "approval":
+        raise UserError(_("No base salary is in force on %(day)s, the first day, and a "
+                          "work is paid with the base salary of the day it was "
+                          "approved: add one under Royalty rules, or choose later "
+                          "days.", day=day))
+    raise UserError(_("No base salary is in force on %(day)s, the first day, and a work "
+                      "is paid with the base salary of the day it was published: add "
+                      "one under Royalty rules, or choose later days.", day=day))
+
+
+def problem(conn: sqlite3.Connection, period: Period) -> str | None:
+    """What keeps an open period from being worked out (dates stored by an
+    older release, or a rule removed since), in words; None when nothing
+    does. Periods under review or locked keep the payments they were fixed
+    with."""
+    if not period.is_open:
+        return None
+    try:
+        check_range(period.starts, period.ends, period.pay_on)
+        check_rules(conn, period.starts, period.pay_on, period.salary_date)
+    except UserError as exc:
+        return str(exc)
+    return None
+
+
 def open_period(conn: sqlite3.Connection, starts: str, ends: str, *, name: str = "",
                 pay_on: str = "", settings: Settings = Settings(),
                 user_id: int | None = None) -> Period:
@@ -122,6 +168,7 @@ def open_period(conn: sqlite3.Connection, starts: str, ends: str, *, name: str =
     ends = rules.check_day(ends, _("The last day"))
     pay_on = rules.check_day(pay_on, _("The payment date")) if pay_on.strip() else ends
     check_range(starts, ends, pay_on)
+    check_rules(conn, starts, pay_on, settings.salary_date)
     name = " ".join(name.split())[:120] or default_name(starts, ends)
     cur = conn.execute(
         "INSERT INTO payment_period (name, starts, ends, pay_on, salary_date, rounding,"
@@ -660,12 +707,13 @@ class Totals:
         return in_words(self.net)
 
 
-def totals(conn: sqlite3.Connection, key, period: Period) -> Totals:
-    worked_out = payments(conn, key, period).values()
+def totals(conn: sqlite3.Connection, key, period: Period,
+           worked_out: dict[int, Payment] | None = None) -> Totals:
+    found = (payments(conn, key, period) if worked_out is None else worked_out).values()
     works = conn.execute("SELECT count(*) FROM period_work WHERE period_id = ?",
                          (period.id,)).fetchone()[0]
-    return Totals(sum(p.gross for p in worked_out), sum(p.tax for p in worked_out),
-                  sum(p.net for p in worked_out), len(worked_out), works)
+    return Totals(sum(p.gross for p in found), sum(p.tax for p in found),
+                  sum(p.net for p in found), len(found), works)
 
 
 def period_works(conn: sqlite3.Connection, period_id: int) -> list[sqlite3.Row]:

@@ -2,7 +2,7 @@
 spreadsheet would run as a formula, a period paying someone less than
 nothing, amounts with decimals misread, sheet names cut mid-word,
 commands that left no name in the audit log, and periods opened with dates
-at the ends of the calendar."""
+at the ends of the calendar or on which no rule applies."""
 
 from __future__ import annotations
 
@@ -416,3 +416,113 @@ async def test_a_stored_period_of_absurd_dates_still_opens_and_collects(
     _out, err = capsys.readouterr()
     assert code == 0, err
     assert "internal error" not in err and "OverflowError" not in err
+
+
+# -- 7. dates no rule applies on ----------------------------------------------------------
+
+@pytest.mark.parametrize(("starts", "ends", "pay_on", "salary_date", "message"), [
+    ("2026-11-01", "2026-11-30", "1999-01-01", "publication",
+     "No tax rule is in force on 1999-01-01, the payment date"),
+    ("2024-01-01", "2024-01-31", "2024-02-05", "publication",
+     "No base salary is in force on 2024-01-01, the first day"),
+    ("2024-01-01", "2024-01-31", "2024-02-05", "approval",
+     "No base salary is in force on 2024-01-01, the first day"),
+    ("2024-07-01", "2024-07-31", "2024-06-30", "payment",
+     "No base salary is in force on 2024-06-30, the payment date"),
+])
+def test_a_period_is_not_opened_on_dates_no_rule_applies_on(
+        conn, starts, ends, pay_on, salary_date, message):
+    set_language("en")
+    with pytest.raises(UserError, match=message):
+        transaction(conn, lambda db: periods.open_period(
+            db, starts, ends, pay_on=pay_on, settings=Settings(salary_date=salary_date)))
+    assert _periods(conn) == 0
+
+
+def test_the_base_salary_is_looked_for_on_the_date_the_settings_pick(conn):
+    # Paid with the base salary of the payment date, a period may start before
+    # the first base salary; paid with that of publication, it may not.
+    opened = transaction(conn, lambda db: periods.open_period(
+        db, "2024-06-01", "2024-06-30", pay_on="2024-07-05",
+        settings=Settings(salary_date="payment")))
+    assert opened.pay_on == "2024-07-05"
+    with pytest.raises(UserError):
+        transaction(conn, lambda db: periods.open_period(
+            db, "2024-06-01", "2024-06-30", pay_on="2024-07-05"))
+
+
+async def test_the_admin_refuses_a_payment_date_without_a_tax_rule(
+        client, add_staff, sign_in, conn):
+    add_staff("editor-in-chief", "chief")
+    chief = await sign_in("chief")
+    await chief.post("/admin/language", {"lang": "en", "next": "/admin/"})
+
+    refused = await chief.post(f"{BASE}/periods", {
+        "starts": "2026-11-01", "ends": "2026-11-30", "pay_on": "1999-01-01"})
+
+    assert refused.status == 400
+    html = await refused.text()
+    assert "No tax rule is in force on 1999-01-01, the payment date" in html
+    assert 'value="1999-01-01"' in html
+    assert _periods(conn) == 0
+
+
+def test_the_command_line_refuses_a_payment_date_without_a_tax_rule(data_dir, conn,
+                                                                     capsys):
+    code = main(["royalty", "period", "open", "--from", "2026-11-01", "--to",
+                 "2026-11-30", "--pay-on", "1999-01-01", "--data", str(data_dir)])
+
+    _out, err = capsys.readouterr()
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1
+    assert "1999-01-01" in err and "internal error" not in err
+    assert _periods(conn) == 0
+
+
+@pytest.fixture
+def one_bad_period(conn, key, publish, add_contributor):
+    """A locked November paying 6,831,000 net, and a period stored by an older
+    release with a payment date before the first tax rule."""
+    person = add_contributor("Trần Thị Bình", bank_account="9704229200001")
+    item = publish("Phóng sự biên giới", "2026-11-12T08:00")
+    _grade(conn, item.id, "reportage", 30, person.id)
+    november = transaction(conn, lambda db: periods.open_period(
+        db, "2026-11-01", "2026-11-30", pay_on="2026-12-05"))
+    transaction(conn, periods.collect, november.id, Settings(), None)
+    transaction(conn, periods.to_review, key, november.id, None)
+    transaction(conn, periods.lock, november.id, None)
+    bad = _stored_period(conn, "2026-12-01", "2026-12-31", "1999-01-01")
+    return november.id, bad
+
+
+async def test_a_stored_period_no_rule_applies_to_does_not_take_the_pages_down(
+        client, add_staff, sign_in, one_bad_period):
+    november, bad = one_bad_period
+    add_staff("editor-in-chief", "chief")
+    chief = await sign_in("chief")
+    await chief.post("/admin/language", {"lang": "en", "next": "/admin/"})
+
+    overview = await chief.get(BASE)
+    assert overview.status == 200
+    html = await overview.text()
+    assert "6,831,000" in html  # the good period keeps its figures
+    assert "No tax rule is in force on 1999-01-01, the payment date" in html
+    page = await chief.get(f"{BASE}/periods/{bad}")
+    assert page.status == 200
+    html = await page.text()
+    assert "No tax rule is in force on 1999-01-01" in html
+    assert "delete it and open it again" in html
+    assert (await chief.get(f"{BASE}/periods/{november}")).status == 200
+
+
+def test_the_period_list_shows_a_period_no_rule_applies_to(data_dir, one_bad_period,
+                                                           capsys):
+    november, bad = one_bad_period
+
+    code = main(["royalty", "period", "list", "--data", str(data_dir)])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "6,831,000" in rows[str(november)]
+    assert "1999-01-01" in rows[str(bad)] and "—" in rows[str(bad)]
