@@ -96,7 +96,8 @@ def _newsroom_staff(user: User, item: Item | None) -> bool:
 
 
 def _grades(user: User, item: Item | None) -> bool:
-    return "grade" in user.duties
+    """Graders limited to some sections grade only the works in them."""
+    return "grade" in user.duties and (item is None or in_scope(user, item))
 
 
 def _pays(user: User, item: Item | None) -> bool:
@@ -249,6 +250,10 @@ REASONS = {
     ),
     "royalty.view": N_("Only the staff who grade works or pay royalties may open this."),
     "royalty.grade": N_("Only the roles that grade works may grade them."),
+    "royalty.section": N_(
+        "Your account works in some sections only: it grades the works of those "
+        "sections alone."
+    ),
     "royalty.pay": N_(
         "Only the roles that pay royalties may run payment periods, keep the "
         "register and see personal numbers."
@@ -286,6 +291,14 @@ def may_place(user: User, section_id: int | None) -> bool:
 def require_placement(user: User, section_id: int | None) -> None:
     if not may_place(user, section_id):
         raise PermissionDenied("item.section")
+
+
+def require_grading(user: User, item: Item) -> None:
+    """A grader may grade this work: one limited to some sections grades
+    only the works in them."""
+    require(user, "royalty.grade")
+    if not can(user, "royalty.grade", item):
+        raise PermissionDenied("royalty.section")
 
 
 def require(user: User | None, action: str, item: Item | None = None) -> None:

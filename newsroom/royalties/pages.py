@@ -45,7 +45,7 @@ from newsroom.pages import (
     signed_in,
     write,
 )
-from newsroom.permissions import can, require
+from newsroom.permissions import can, require, require_grading
 
 from . import grading, periods, register, rules, wording
 from .grading import Author, GradeInput
@@ -166,6 +166,7 @@ def _overview_data(conn: sqlite3.Connection, key, user, today: str,
     found = periods.list_periods(conn)
     due, due_total = periods.due_works(conn, today, config["royalties.payment_days"],
                                        config["royalties.warn_days"], limit=10)
+    narrow, narrow_params = _in_sections(_sections_of(user))
     # A period that cannot be worked out is listed with what stops it, and
     # the others with their figures.
     problems = {p.id: problem for p in found[:24]
@@ -180,7 +181,8 @@ def _overview_data(conn: sqlite3.Connection, key, user, today: str,
         "to_grade": conn.execute(
             "SELECT count(*) FROM item WHERE source = 'local' AND published_at IS NOT NULL"
             " AND status IN ('published', 'unpublished', 'archived')"
-            " AND id NOT IN (SELECT item_id FROM work_grade)").fetchone()[0],
+            " AND id NOT IN (SELECT item_id FROM work_grade)" + narrow,
+            narrow_params).fetchone()[0],
         "me": register.contributor_of_user(conn, key, user.id),
     }
 
@@ -236,22 +238,43 @@ def _month(request: web.Request) -> str:
     return value
 
 
-def _works_data(conn: sqlite3.Connection, month: str, show: str) -> dict:
+def _sections_of(user) -> list[int] | None:
+    """The sections whose works a user is shown, None for all of them: a
+    grader limited to some sections sees the works of those; the payers pay
+    every section's works and see them all."""
+    if can(user, "royalty.pay") or not user.sections:
+        return None
+    return sorted(user.sections)
+
+
+def _in_sections(sections: list[int] | None) -> tuple[str, list[int]]:
+    """SQL narrowing item rows to the sections (nothing for all of them)."""
+    if sections is None:
+        return "", []
+    return f" AND section_id IN ({','.join('?' * len(sections))})", sections
+
+
+def _works_data(conn: sqlite3.Connection, month: str, show: str, user) -> dict:
     starts = month + "-01"
     ends = _month_end(starts)
+    sections = _sections_of(user)
+    narrow, narrow_params = _in_sections(sections)
     sql = ("SELECT id FROM item WHERE source = 'local' AND published_at >= ?"
-           " AND published_at < ? AND status IN ('published', 'unpublished', 'archived')")
+           " AND published_at < ? AND status IN ('published', 'unpublished', 'archived')"
+           + narrow)
     if show == "ungraded":
         sql += " AND id NOT IN (SELECT item_id FROM work_grade)"
     elif show == "graded":
         sql += " AND id IN (SELECT item_id FROM work_grade)"
     ids = [row[0] for row in conn.execute(
         sql + " ORDER BY published_at, id LIMIT 500",
-        (rules.day_start_utc(starts), rules.day_end_utc(ends)))]
+        (rules.day_start_utc(starts), rules.day_end_utc(ends), *narrow_params))]
     items = content.items_by_id(conn, ids)
     open_periods = [p for p in periods.list_periods(conn) if p.is_open]
     return {
-        "works": [items[i] for i in ids if i in items],
+        # Narrowed in SQL for the limit; the permission check decides.
+        "works": [items[i] for i in ids if i in items
+                  and (sections is None or can(user, "royalty.grade", items[i]))],
         "grades": grading.grades_for(conn, ids),
         "paid": {i: periods.paid_in(conn, i) for i in ids},
         "names": register.names(conn),
@@ -267,7 +290,7 @@ async def works_page(request: web.Request) -> web.Response:
     show = request.query.get("show", "")
     if show not in ("", "ungraded", "graded"):
         show = ""
-    data = await read(request, _works_data, month, show)
+    data = await read(request, _works_data, month, show, user)
     return await _page(request, "royalty_works.html",
                        data | {"month": month, "show": show})
 
@@ -339,7 +362,7 @@ async def grade_page(request: web.Request, *, error: str | None = None,
     return await _page(request, "royalty_grade.html", data | {
         "error": error, "rows": AUTHOR_ROWS,
         "action": action or f"{BASE}/works/{item_id}", "period_id": period_id,
-        "may_grade": can(user, "royalty.grade")}, status=status)
+        "may_grade": can(user, "royalty.grade", data["item"])}, status=status)
 
 
 async def save_grade(request: web.Request) -> web.StreamResponse:
@@ -347,17 +370,26 @@ async def save_grade(request: web.Request) -> web.StreamResponse:
     require(user, "royalty.grade")
     item_id = _number(request, "item")
     async with posted_form(request) as form:
+        require_grading(user, await read(request, content.get_item, item_id))
         try:
             grade = _grade_from(form)
         except UserError as exc:
             return await grade_page(request, error=str(exc), status=400)
     try:
-        await write(request, periods.grade_work, item_id, grade, user.id)
+        await write(request, _grade_work, user, item_id, grade)
     except UserError as exc:
         return await grade_page(request, error=str(exc), form=grade,
                                 status=_status_of(exc))
     log.info("work graded", extra={"item": item_id, "user": user.username})
     raise web.HTTPSeeOther(f"{BASE}/works/{item_id}?done=graded")
+
+
+def _grade_work(conn: sqlite3.Connection, user, item_id: int,
+                grade: GradeInput) -> grading.Grade:
+    # Asked again in the transaction that grades: the work may have moved
+    # to another section since the form was read.
+    require_grading(user, content.get_item(conn, item_id))
+    return periods.grade_work(conn, item_id, grade, user.id)
 
 
 # -- the register ------------------------------------------------------------------
