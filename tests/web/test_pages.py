@@ -308,6 +308,13 @@ async def test_documents_listing_filters_and_pages(site, client):
     ]
     none = await get_page(client, "/vi/documents/?issuer=Kh%C3%B4ng+c%C3%B3")
     assert none.find(".//main//p[@class='empty']") is not None
+    # The stored types and issuers are Vietnamese: marked so on other pages.
+    for lang, marked in (("vi", None), ("en", "vi"), ("km", "vi")):
+        listing = await get_page(client, f"/{lang}/documents/")
+        for name in ("type", "issuer"):
+            options = [o for o in listing.all(f".//select[@name='{name}']/option")
+                       if o.get("value")]
+            assert options and {o.get("lang") for o in options} == {marked}, (lang, name)
 
 
 @pytest.mark.parametrize(
@@ -417,6 +424,10 @@ async def test_procedure_levels_are_shown_in_the_interface_language(
     assert chosen.links().count(f"/{lang}/procedures/2.000001") == 1
     selected = chosen.find(".//select[@name='level']/option[@selected]")
     assert selected.get("value") == "Cấp bộ, Cấp xã"
+    marks = {o.get("value"): o.get("lang")
+             for o in listing.all(".//select[@name='level']/option") if o.get("value")}
+    assert marks == {"Cấp tỉnh": None, "Cấp bộ, Cấp xã": None,
+                     "Cấp đặc biệt": None if lang == "vi" else "vi"}
 
 
 async def test_services_listing_and_page(site, client):
