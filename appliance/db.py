@@ -2,9 +2,11 @@
 
 Every connection, in the server or the command line, is made by `connect()`,
 which sets the pragmas and registers the SQL functions the search index needs
-(its triggers call them). In the server, `Database` keeps one aiosqlite writer
-behind an asyncio lock and a few aiosqlite readers, so reads run in parallel
-on their own threads and never block the event loop.
+(its triggers call them). It makes the file only when asked to (a new site):
+a site whose database is missing is refused, never given an empty one. In
+the server, `Database` keeps one aiosqlite writer behind an asyncio lock and
+a few aiosqlite readers, so reads run in parallel on their own threads and
+never block the event loop.
 
 Data functions are plain synchronous functions taking a `sqlite3.Connection`;
 the server runs them with `await db.read(fn, ...)` or `await db.write(fn, ...)`,
@@ -34,6 +36,7 @@ import aiosqlite
 
 from . import __version__
 from .errors import UserError
+from .i18n import gettext as _
 from .text import fold
 
 log = logging.getLogger("portal.db")
@@ -62,15 +65,39 @@ def _register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("fold_lower", 1, _fold_lower, deterministic=True)
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open the database with the appliance's pragmas and SQL functions."""
+class MissingDatabase(UserError):
+    """A site's database file is gone; nothing was made in its place."""
+
+
+def require_database(path: Path | str) -> None:
+    """Refuse a database file that is not there: an empty one made in its
+    place would serve an empty site as if nothing had happened."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDatabase(_(
+            "no database at %(path)s: restore it from a backup (portal restore) "
+            "— nothing was created", path=path))
+
+
+def connect(path: Path | str, *, readonly: bool = False,
+            create: bool = False) -> sqlite3.Connection:
+    """Open the database with the appliance's pragmas and SQL functions.
+
+    Only `create=True` (a new site, a test's scratch database) makes the
+    file; otherwise a missing one is refused (MissingDatabase) and SQLite
+    is told not to create it either."""
     if readonly:
         uri = f"file:{Path(path).as_posix()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None,
                                check_same_thread=False)
-    else:
+    elif create:
         conn = sqlite3.connect(str(path), isolation_level=None,
                                check_same_thread=False)
+    else:
+        require_database(path)
+        # mode=rw: opened only if it exists, even if it vanished just now.
+        conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=rw", uri=True,
+                               isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -397,6 +424,9 @@ class Database:
         self.generation = 0
 
     async def open(self) -> None:
+        # Checked here too, not only on the connection's thread, so the
+        # message is in the language of whoever started the server.
+        require_database(self.path)
         self._writer = _AsyncConnection(self.path, readonly=False)
         await self._writer.open()
         try:
@@ -406,7 +436,7 @@ class Database:
             await self._writer.close()
             self._writer = None
             raise
-        for _ in range(self._reader_count):
+        for _reader in range(self._reader_count):
             reader = _AsyncConnection(self.path, readonly=False)
             await reader.open()
             self._all_readers.append(reader)
@@ -490,8 +520,9 @@ def _optimize(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA optimize")
 
 
-def open_sync(path: Path | str) -> sqlite3.Connection:
-    """An up-to-date connection for the command line and tools."""
-    conn = connect(path)
+def open_sync(path: Path | str, *, create: bool = False) -> sqlite3.Connection:
+    """An up-to-date connection for the command line and tools; the file is
+    made only with `create=True` (see connect)."""
+    conn = connect(path, create=create)
     prepare(conn)
     return conn

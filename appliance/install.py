@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import config as config_mod
 from .build_info import frozen
+from .db import require_database
 from .errors import UserError
 
 DEFAULT_UNIT = Path("/etc/systemd/system/portal.service")
@@ -225,6 +226,9 @@ def cmd_install(args: argparse.Namespace) -> int:
     url = args.url or f"https://{socket.getfqdn()}"
     if new_site:
         _check_new_site(data_dir, url, args.admin_user)
+    else:
+        # A service for a site whose database is gone would fail every start.
+        require_database(data_dir / config_mod.DATABASE_FILE)
 
     if account is None:
         account = _make_account(args.user, data_dir)

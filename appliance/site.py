@@ -42,7 +42,7 @@ def create_site(data_dir: Path, admin_user: str = "admin", admin_password: str |
     if self_signed:
         tls.make_self_signed(data_dir, tls.default_names(overrides["site.base_url"]))
     cfg = config_mod.load(data_dir)
-    conn = open_sync(cfg.database_path)
+    conn = open_sync(cfg.database_path, create=True)
     # SQLite gives its WAL files the database's mode: private whatever the umask.
     cfg.database_path.chmod(0o600)
     try:

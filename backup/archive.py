@@ -53,7 +53,7 @@ import zstandard
 
 from appliance import __version__
 from appliance.config import CONFIG_FILE, DATABASE_FILE, Config
-from appliance.db import BUSY_TIMEOUT_MS, latest_schema
+from appliance.db import BUSY_TIMEOUT_MS, latest_schema, require_database
 from appliance.errors import UserError
 
 from . import age
@@ -135,8 +135,12 @@ def take_snapshot(config: Config, work: Path) -> Snapshot:
     work.mkdir(mode=0o700, parents=True)
     snap = Snapshot(work, work / DATABASE_FILE, work / "files.jsonl")
     timeout = BUSY_TIMEOUT_MS / 1000
-    writer = sqlite3.connect(config.database_path, timeout=timeout, isolation_level=None)
-    reader = sqlite3.connect(config.database_path, timeout=timeout, isolation_level=None)
+    # Never an empty database made in place of a missing one, to be backed
+    # up (and then to let retention prune the good archives).
+    require_database(config.database_path)
+    source = f"{config.database_path.absolute().as_uri()}?mode=rw"
+    writer = sqlite3.connect(source, uri=True, timeout=timeout, isolation_level=None)
+    reader = sqlite3.connect(source, uri=True, timeout=timeout, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
         try:

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     queries_path = Path(args.queries or corpus.parent / "search" / "queries-dev.jsonl")
     with tempfile.TemporaryDirectory() as folder:
-        conn = open_sync(Path(folder) / "bench.db")
+        conn = open_sync(Path(folder) / "bench.db", create=True)
         _print_machine()
         records = list(corpus_records(corpus))
         _build(conn, records)

@@ -204,3 +204,52 @@ def test_a_server_that_cannot_listen_publishes_nothing(data_dir):
         assert content.get_item(conn, item.id).status == "scheduled"
     finally:
         conn.close()
+
+
+def _database_files(data_dir) -> list[str]:
+    return sorted(p.name for p in data_dir.glob("portal.db*"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["user", "list"],
+    ["user", "add", "bientap", "--role", "editor", "--password", "mat-khau-dai-du"],
+    ["user", "token", "admin"],
+    ["import", "jsonl", "{site}/portal.toml"],
+    ["source", "list"],
+    ["partner", "list"],
+])
+def test_a_site_whose_database_is_missing_is_refused_and_nothing_is_made(
+        data_dir, capsys, argv):
+    (data_dir / "portal.db").unlink()
+    argv = [a.format(site=data_dir) for a in argv]
+    code, out, err = run(capsys, *argv, "--data", str(data_dir), env={"LANG": "en_US.UTF-8"})
+    assert code == 1
+    assert one_line_error(err), err
+    assert f"no database at {data_dir / 'portal.db'}: restore it from a backup " \
+           "(portal restore)" in err and "nothing was created" in err
+    assert _database_files(data_dir) == []
+
+
+def test_serve_refuses_a_site_whose_database_is_missing(data_dir):
+    """The server never answers with an empty site in place of a lost one."""
+    (data_dir / "portal.db").unlink()
+    result = subprocess.run(
+        PORTAL + ["serve", "--data", str(data_dir), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, env=os.environ | {"LANG": "C.UTF-8"})
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("portal:")]
+    assert line.startswith(f"portal: error: no database at {data_dir / 'portal.db'}")
+    assert "Traceback" not in result.stderr
+    assert _database_files(data_dir) == []
+    # Doctor says the same, and what to do.
+    code = subprocess.run(PORTAL + ["doctor", "--data", str(data_dir)],
+                          capture_output=True, text=True, timeout=60)
+    assert code.returncode == 1 and "there is no database at" in code.stdout
+    assert _database_files(data_dir) == []
+
+
+def test_init_still_makes_the_database(tmp_path, capsys):
+    code, _out, err = run(capsys, "init", "--data", str(tmp_path / "s"),
+                          "--admin-password", "mat-khau-dai-du")
+    assert code == 0, err
+    assert (tmp_path / "s" / "portal.db").is_file()

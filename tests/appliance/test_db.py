@@ -8,7 +8,7 @@ from appliance.db import Database, latest_schema, migrate, open_sync, schema_ver
 
 
 def test_migrations_bring_a_new_database_to_the_latest_schema(tmp_path):
-    conn = open_sync(tmp_path / "x.db")
+    conn = open_sync(tmp_path / "x.db", create=True)
     assert schema_version(conn) == latest_schema() >= 2
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1

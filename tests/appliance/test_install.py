@@ -138,6 +138,17 @@ def test_an_existing_site_is_left_as_it_is(service_site, tmp_path, capsys):
     assert (data_dir / config_mod.CONFIG_FILE).read_text(encoding="utf-8") == before
 
 
+def test_an_existing_site_whose_database_is_missing_is_refused(service_site, tmp_path,
+                                                                capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    (service_site / config_mod.DATABASE_FILE).unlink()
+    code, out, err = install(capsys, "--data", str(service_site), "--user",
+                             service_account(), "--unit", str(tmp_path / "portal.service"))
+    assert code == 1 and out == ""
+    assert f"no database at {service_site / config_mod.DATABASE_FILE}" in err
+    assert not (tmp_path / "portal.service").exists()
+    assert not list(service_site.glob(config_mod.DATABASE_FILE + "*"))
+
 def test_root_is_refused_as_the_service_account(service_site, tmp_path, capsys):
     data_dir = service_site
     code, _, err = install(capsys, "--data", str(data_dir), "--user", "root",

@@ -32,7 +32,7 @@ def old_database(path: Path, schema: int, monkeypatch) -> None:
     everything = db.available_migrations()
     monkeypatch.setattr(db, "available_migrations",
                         lambda: [m for m in everything if m.number <= schema])
-    conn = db.connect(path)
+    conn = db.connect(path, create=True)
     migrate(conn)
     conn.close()
     monkeypatch.setattr(db, "available_migrations", lambda: everything)
@@ -124,12 +124,12 @@ def test_an_older_database_is_backed_up_then_upgraded_with_nothing_lost(
 
 
 def test_a_new_database_needs_no_backup(tmp_path):
-    open_sync(tmp_path / "portal.db").close()
+    open_sync(tmp_path / "portal.db", create=True).close()
     assert backups(tmp_path) == []
 
 
 def test_an_up_to_date_database_is_left_alone(tmp_path):
-    open_sync(tmp_path / "portal.db").close()
+    open_sync(tmp_path / "portal.db", create=True).close()
     conn = open_sync(tmp_path / "portal.db")
     assert migrate(conn) == []
     conn.close()
@@ -170,7 +170,7 @@ def test_a_migration_failing_midway_leaves_the_database_untouched(tmp_path, monk
 
 def test_broken_references_left_by_an_upgrade_undo_it(tmp_path, monkeypatch):
     path = tmp_path / "portal.db"
-    open_sync(path).close()
+    open_sync(path, create=True).close()
     conn = db.connect(path)
     conn.execute("INSERT INTO section (key, created_at, updated_at) VALUES ('a', ?, ?)",
                  (NOW, NOW))
@@ -191,7 +191,7 @@ def test_broken_references_left_by_an_upgrade_undo_it(tmp_path, monkeypatch):
 
 def test_a_newer_database_is_refused_naming_the_release_it_needs(tmp_path):
     path = tmp_path / "portal.db"
-    conn = open_sync(path)
+    conn = open_sync(path, create=True)
     newer = latest_schema() + 3
     conn.execute("INSERT INTO schema_history (schema, from_schema, program, applied_at)"
                  " VALUES (?, ?, '9.4.0', ?)", (newer, latest_schema(), NOW))

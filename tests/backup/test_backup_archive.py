@@ -100,6 +100,18 @@ def test_a_backup_is_one_archive_with_its_manifest(backed, nas, capsys):
     assert code == 0 and archive.name in out and "1 archive(s)" in out
 
 
+def test_a_missing_database_is_never_backed_up_as_an_empty_one(backed, nas, capsys):
+    """An empty archive would pass its test restore, then let retention prune
+    the good ones."""
+    (backed.data_dir / DATABASE_FILE).unlink()
+    code, _out, err = run(capsys, "backup", "run", "--data", str(backed.data_dir),
+                          env={"LANG": "en_US.UTF-8"})
+    assert code == 1
+    assert f"no database at {backed.data_dir / DATABASE_FILE}" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not list(backed.data_dir.glob(DATABASE_FILE + "*"))
+    assert not [p for p in nas.iterdir() if p.name.endswith(ARCHIVE_SUFFIX)]
+
 def test_restore_gives_back_the_site_as_it_was(sample, backed, capsys, tmp_path):
     archive = backup_now(capsys, backed)
     target = tmp_path / "new-machine" / "portal"

@@ -22,7 +22,7 @@ def english():
 
 @pytest.fixture
 def db(tmp_path: Path):
-    connection = open_sync(tmp_path / "search.db")
+    connection = open_sync(tmp_path / "search.db", create=True)
     yield connection
     connection.close()
 

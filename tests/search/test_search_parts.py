@@ -191,7 +191,7 @@ def test_an_index_from_before_facets_is_migrated(tmp_path, monkeypatch):
     monkeypatch.setattr(storage, "available_migrations",
                         lambda: [m for m in every if m.number <= 5])
     db = tmp_path / "old.db"
-    conn = open_sync(db)
+    conn = open_sync(db, create=True)
     now = "2026-11-01T00:00:00Z"
     conn.executescript(f"""
         INSERT INTO section (id, key, names, created_at, updated_at)

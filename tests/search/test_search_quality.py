@@ -13,7 +13,7 @@ def scores(corpus: Path, tmp_path_factory):
     queries = corpus.parent / "search" / "queries-dev.jsonl"
     if not queries.is_file():
         pytest.skip(f"no judged queries beside the corpus: {queries} is missing")
-    conn = open_sync(tmp_path_factory.mktemp("quality") / "search.db")
+    conn = open_sync(tmp_path_factory.mktemp("quality") / "search.db", create=True)
     indexed, _ = load_docs(conn, corpus_records(corpus))
     assert indexed > 6000
     result = judge(conn, read_jsonl(queries))
@@ -50,7 +50,7 @@ def test_everyday_words_find_the_procedure_meant(corpus, tmp_path):
     """Queries as citizens type them (a verb of intent, an everyday name of a
     paper, their own word order), judged by hand: bench/everyday-queries.jsonl."""
     queries = Path(__file__).resolve().parents[2] / "bench" / "everyday-queries.jsonl"
-    conn = open_sync(tmp_path / "everyday.db")
+    conn = open_sync(tmp_path / "everyday.db", create=True)
     load_docs(conn, corpus_records(corpus))
     everyday = judge(conn, read_jsonl(queries))["everyday"]
     conn.close()
