@@ -399,7 +399,15 @@ class _AsyncConnection:
         self.aio = aiosqlite.Connection(connector, 64)
 
     async def open(self) -> None:
-        await self.aio
+        try:
+            await self.aio
+        except BaseException:
+            # aiosqlite has told its thread to stop but does not wait for it;
+            # its answer must reach the loop while the loop still runs, or the
+            # thread dies on a closed loop with a traceback. (_thread, like
+            # _execute below, is aiosqlite's own.)
+            await asyncio.get_running_loop().run_in_executor(None, self.aio._thread.join)
+            raise
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         # aiosqlite has no public call for "run this function on your thread";
@@ -428,27 +436,37 @@ class Database:
         # message is in the language of whoever started the server.
         require_database(self.path)
         self._writer = _AsyncConnection(self.path, readonly=False)
-        await self._writer.open()
         try:
-            await self._writer.run(prepare)
+            await self._writer.open()
         except BaseException:
-            # A refused or failed upgrade: its thread would keep the process alive.
-            await self._writer.close()
             self._writer = None
             raise
-        for _reader in range(self._reader_count):
-            reader = _AsyncConnection(self.path, readonly=False)
-            await reader.open()
-            self._all_readers.append(reader)
-            self._readers.put_nowait(reader)
-        self._data_version = await self._writer.run(_data_version)
+        try:
+            await self._writer.run(prepare)
+            for _reader in range(self._reader_count):
+                reader = _AsyncConnection(self.path, readonly=False)
+                await reader.open()
+                self._all_readers.append(reader)
+                self._readers.put_nowait(reader)
+            self._data_version = await self._writer.run(_data_version)
+        except BaseException:
+            # A damaged database, a refused or failed upgrade: every thread
+            # opened so far would keep the process alive.
+            await self._close_connections()
+            raise
 
     async def close(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await self._writer.run(_optimize)
+        await self._close_connections()
+
+    async def _close_connections(self) -> None:
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()
+        self._readers = asyncio.Queue()
         if self._writer is not None:
-            await self._writer.run(_optimize)
             await self._writer.close()
             self._writer = None
 

@@ -91,8 +91,12 @@ async def _serve(app: web.Application, listeners: list[Listener],
         access_log=logging.getLogger("portal.access"),
         shutdown_timeout=SHUTDOWN_SECONDS)
     app[SCHEDULER].hold()
-    await runner.setup()  # opens the database, applies migrations
     try:
+        # Opens the database and applies migrations. When that fails, the
+        # cleanup below still closes what started before it (the clients of
+        # the webhooks and the dossier look-up), so the one line saying why
+        # is all that is printed.
+        await runner.setup()
         for listener in listeners:
             await _listen(runner, listener)
         log.info("listening", extra={"on": " ".join(x.where for x in listeners)})
