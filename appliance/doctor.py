@@ -15,6 +15,7 @@ doctor as root cannot leave root-owned files for the service to trip on).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import ipaddress
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from . import config as config_mod
 from .config import Config
 from .errors import UserError
+from .i18n import gettext as _
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 
@@ -307,34 +309,117 @@ def _matches(host: str, name: str) -> bool:
 
 
 def check_schema(cfg: Config) -> Iterable[Finding]:
-    from .db import _too_new, latest_schema
-
     path = cfg.database_path
     if not path.exists():
         yield Finding(ERROR, "schema", f"there is no database at {path}",
                       "restore it from a backup, or run portal init in a new directory")
         return
-    conn = _read_only(path)
     try:
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        latest = latest_schema()
-        if current > latest:
-            yield Finding(ERROR, "schema", _too_new(conn, current, latest),
-                          "install the newer program again")
-        elif current < latest:
-            yield Finding(WARNING, "schema", f"the database is at schema {current}; "
-                          f"this program brings it to {latest} at its next start, after "
-                          "a backup beside it", "restart the service to upgrade")
-        else:
-            yield Finding(OK, "schema", f"schema {current}, as this program expects")
-    finally:
-        conn.close()
+        found = _inspect(path)
+    except sqlite3.DatabaseError as exc:
+        # What SQLite says of a file that is not, or no longer, a database;
+        # anything else (a file it may not read) is not damage.
+        if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            raise
+        yield _damaged(path, str(exc))
+        return
+    current, latest = found.schema, found.latest
+    if found.damage:
+        yield _damaged(path, found.damage)
+    if current > latest:
+        yield Finding(ERROR, "schema", found.too_new, "install the newer program again")
+    elif current < latest:
+        yield Finding(WARNING, "schema", f"the database is at schema {current}; "
+                      f"this program brings it to {latest} at its next start, after "
+                      "a backup beside it", "restart the service to upgrade")
+    elif found.missing:
+        tables = [name for kind, name in found.missing if kind == "table"]
+        others = [name for kind, name in found.missing if kind != "table"]
+        action = _restore()
+        if tables:
+            yield Finding(ERROR, "schema", _(
+                "tables of schema %(schema)s missing from the database: %(names)s",
+                schema=current, names=", ".join(tables)), action)
+        if others:
+            yield Finding(ERROR, "schema", _(
+                "indexes, triggers or views of schema %(schema)s missing from the "
+                "database: %(names)s", schema=current, names=", ".join(others)), action)
+    elif not found.damage:
+        yield Finding(OK, "schema", f"schema {current}, as this program expects")
     copies = sorted(path.parent.glob(f"{path.name}.schema-*.bak"))
     if copies:
         size = sum(p.stat().st_size for p in copies)
         yield Finding(OK, "schema", f"{len(copies)} copy(ies) made before upgrades "
                       f"({_size(size)}), the newest {copies[-1].name}",
                       "remove old ones once the upgrade has proved itself")
+
+
+@dataclass(frozen=True)
+class _Database:
+    schema: int
+    latest: int
+    too_new: str = ""  # why a newer database is refused
+    damage: str = ""  # what SQLite's quick_check found wrong
+    missing: tuple[tuple[str, str], ...] = ()  # (kind, name) the schema should have
+
+
+def _inspect(path: Path) -> _Database:
+    from .db import _too_new, latest_schema
+
+    conn = _read_only(path)
+    try:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        latest = latest_schema()
+        too_new = _too_new(conn, current, latest) if current > latest else ""
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        damage = "" if problems == ["ok"] else "; ".join(problems[:3])
+        missing: tuple[tuple[str, str], ...] = ()
+        if current == latest:
+            present = {(kind, name) for kind, name, _table in _objects(conn)}
+            expected = _expected_objects(latest)
+            gone = {name for kind, name, _table in expected
+                    if kind == "table" and (kind, name) not in present}
+            # A missing table's own indexes and triggers went with it.
+            missing = tuple((kind, name) for kind, name, table in expected
+                            if (kind, name) not in present
+                            and (kind == "table" or table not in gone))
+        return _Database(current, latest, too_new, damage, missing)
+    finally:
+        conn.close()
+
+
+def _objects(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """The schema's tables, views, triggers and indexes: (kind, name, table)."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT type, name, tbl_name FROM sqlite_master"
+        " WHERE name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY type, name")]
+
+
+@functools.cache
+def _expected_objects(schema: int) -> tuple[tuple[str, str, str], ...]:
+    """What the program's migrations make, up to `schema`: they run on an
+    empty database in memory."""
+    from .db import connect, migrate
+
+    conn = connect(":memory:", create=True)
+    try:
+        migrate(conn, backup=False)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema
+        return tuple(_objects(conn))
+    finally:
+        conn.close()
+
+
+def _damaged(path: Path, reason: str) -> Finding:
+    return Finding(ERROR, "schema",
+                   _("the database %(path)s is damaged (%(reason)s)", path=path,
+                     reason=reason),
+                   _restore())
+
+
+def _restore() -> str:
+    return _("stop the service and restore the database from a backup (portal restore, "
+             "see docs/operations.md)")
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

@@ -186,3 +186,52 @@ def test_doctor_refuses_what_serve_refuses(data_dir, tmp_path, backup, words, ca
     assert code == 1 and words in out, out
     assert "portal serve would refuse to start" in out
     assert f"{config_mod.CONFIG_FILE} is valid" not in out
+
+
+@pytest.fixture
+def in_english(monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
+def _truncate(path: Path) -> None:
+    os.truncate(path, 50_000)
+
+
+def _random_bytes(path: Path) -> None:
+    path.write_bytes(os.urandom(60_000))
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (_truncate, "database disk image is malformed"),
+    (_random_bytes, "file is not a database"),
+])
+def test_a_damaged_database_is_an_error_saying_to_restore_it(https_site, capsys,
+                                                            in_english, damage, reason):
+    database = https_site / config_mod.DATABASE_FILE
+    assert database.stat().st_size > 100_000
+    damage(database)
+    code, out, _ = run(capsys, https_site)
+    assert code == 1
+    assert f"error    schema       the database {database} is damaged ({reason})" in out
+    assert "-> stop the service and restore the database from a backup (portal restore" \
+        in out
+    assert "check appliance.doctor:check_schema failed" not in out
+    assert "report this fault" not in out
+
+
+def test_tables_the_schema_should_have_are_named_when_missing(https_site, capsys,
+                                                              in_english):
+    database = https_site / config_mod.DATABASE_FILE
+    conn = sqlite3.connect(database)
+    conn.execute("DROP TABLE item_lock")
+    conn.execute("DROP TABLE audit")  # its indexes and triggers go with it
+    conn.execute("DROP TRIGGER search_doc_insert")
+    conn.commit()
+    conn.close()
+    code, out, _ = run(capsys, https_site)
+    assert code == 1
+    assert ("error    schema       tables of schema "
+            f"{latest_schema()} missing from the database: audit, item_lock") in out
+    assert (f"indexes, triggers or views of schema {latest_schema()} missing from the "
+            "database: search_doc_insert\n") in out
+    assert "as this program expects" not in out
