@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from .i18n import gettext as _
 
 CONFIG_FILE = "portal.toml"
 SECRETS_FILE = "secrets.toml"
@@ -422,19 +423,61 @@ def _check_values(values: dict[str, Any], path: Path) -> None:
         raise UserError(f"{path}: site.languages may hold only vi, en and km")
     if values["log.format"] not in ("text", "json"):
         raise UserError(f"{path}: log.format should be text or json")
-    for name in ("server.port", "tls.port"):
+    for name in ("server.port", "tls.port", "mail.port"):
         if not 0 < values[name] < 65536:
             raise UserError(f"{path}: {name} should be between 1 and 65535")
+    for name, minimum in _MINIMUMS.items():
+        if values[name] < minimum:
+            raise UserError(_("%(path)s: %(name)s should be at least %(minimum)s, not "
+                              "%(value)s", path=path, name=name, minimum=minimum,
+                              value=values[name]))
     _check_listening(values, path)
     _check_roles(values["security.totp_required_roles"], path)
     _check_royalties(values, path)
     _check_origins(values["widgets.origins"], path)
     _check_backup(values, path)
-    for name in ("api.anonymous_per_minute", "api.key_per_minute",
-                 "webhooks.max_attempts", "webhooks.timeout_seconds",
-                 "webhooks.poll_seconds"):
-        if values[name] < 1:
-            raise UserError(f"{path}: {name} should be at least 1")
+
+
+# The least each count, size and time may be. Below it a site breaks
+# quietly: a negative session length signs every login out at once, no
+# reader connection serves no page, a limit of 0 refuses everyone. Only
+# where 0 means "off" or "not at all" does it stay allowed. (Ports and the
+# settings with a range of their own are checked beside their rules.)
+_MINIMUMS: dict[str, int] = {
+    "server.readers": 1,
+    "cache.entries": 0,  # 0: no page cache
+    "cache.max_age": 0,  # 0: browsers ask again every time
+    "security.session_hours": 1,
+    "security.login_attempts": 1,
+    "security.login_attempts_per_address": 1,
+    "security.login_window": 1,
+    "security.review_lookups": 1,
+    "security.review_window": 1,
+    "security.api_token_attempts": 1,
+    "security.api_token_window": 1,
+    "content.page_size": 1,
+    "content.feed_size": 1,
+    "content.max_upload_mb": 1,
+    "content.max_pdf_mb": 1,
+    "trust.rating_limit": 1,
+    "trust.feedback_limit": 1,
+    "trust.contact_days": 1,
+    "api.anonymous_per_minute": 1,
+    "api.key_per_minute": 1,
+    "webhooks.poll_seconds": 1,
+    "webhooks.timeout_seconds": 1,
+    "webhooks.retry_base_seconds": 1,
+    "webhooks.max_attempts": 1,
+    "search.keep_query_days": 1,
+    "sources.timeout": 1,
+    "sources.max_mb": 1,
+    "sources.sync_minutes": 1,
+    "sources.parallel": 1,
+    "dossier.timeout": 1,
+    "dossier.cache_seconds": 0,  # 0: every look-up asks the one-stop system
+    "dossier.lookups": 1,
+    "dossier.lookup_window": 1,
+}
 
 
 # Archive names are PREFIX-YYYYMMDDTHHMMSSZ.tar.zst.age, in a folder or on an

@@ -85,3 +85,80 @@ def test_reasonable_backup_settings_load(tmp_path):
         "[backup]\nkeep_daily = 0\nkeep_weekly = 0\nretries = 0\n"
         "prefix = \"portal-an_giang.2\"\n", encoding="utf-8")
     assert config_mod.load(tmp_path)["backup.prefix"] == "portal-an_giang.2"
+
+
+@pytest.fixture
+def in_english():
+    """Messages made outside a command are in the current language (vi unless set)."""
+    from appliance import i18n
+
+    before = i18n.current_language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
+
+
+def _with(tmp_path, name: str, value) -> Path:
+    section, key = name.split(".")
+    config_mod.write_site_files(tmp_path, {name: value})
+    text = (tmp_path / config_mod.CONFIG_FILE).read_text(encoding="utf-8")
+    assert f"[{section}]" in text and f"\n{key} = {value}\n" in text
+    return tmp_path
+
+
+@pytest.mark.parametrize("name, value", [
+    ("security.session_hours", -5),
+    ("security.session_hours", 0),
+    ("server.readers", 0),
+    ("cache.entries", -1),
+    ("security.login_attempts", 0),
+    ("content.max_upload_mb", -10),
+    ("mail.port", 0),
+])
+def test_values_that_break_the_site_are_refused_naming_the_setting(tmp_path, name, value,
+                                                                    in_english):
+    with pytest.raises(UserError, match=rf"{name} should (be at least|be between)") \
+            as refused:
+        config_mod.load(_with(tmp_path, name, value))
+    assert len(str(refused.value).splitlines()) == 1
+
+
+NUMBERS = [s for s in config_mod.SETTINGS
+           if type(s.default) is int and s.name != "royalties.rounding_unit"]
+
+
+@pytest.mark.parametrize("name", [s.name for s in NUMBERS])
+def test_every_number_has_a_floor(tmp_path, name):
+    """A negative count, size or time never means anything a site wants."""
+    with pytest.raises(UserError, match=name):
+        config_mod.load(_with(tmp_path, name, -1))
+
+
+def test_the_floors_themselves_load(tmp_path):
+    floors = {name: minimum for name, minimum in config_mod._MINIMUMS.items()}
+    config_mod.write_site_files(tmp_path, floors)
+    loaded = config_mod.load(tmp_path)
+    assert all(loaded[name] == minimum for name, minimum in floors.items())
+    assert loaded["cache.entries"] == 0  # still the way to turn the cache off
+
+
+def test_doctor_and_serve_refuse_a_negative_session(data_dir, capsys, monkeypatch):
+    import subprocess
+    import sys
+
+    from appliance.cli import main
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    path = data_dir / config_mod.CONFIG_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "session_hours = 12", "session_hours = -5"), encoding="utf-8")
+    assert main(["doctor", "--data", str(data_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "security.session_hours should be at least 1, not -5" in out
+    assert f"{config_mod.CONFIG_FILE} is valid" not in out
+    served = subprocess.run([sys.executable, "-m", "appliance", "serve", "--data",
+                             str(data_dir), "--port", "1"], capture_output=True,
+                            text=True, timeout=60)
+    assert served.returncode == 1
+    assert served.stderr == (f"portal: error: {path}: security.session_hours should be "
+                             "at least 1, not -5\n")
