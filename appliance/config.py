@@ -561,14 +561,19 @@ def _check_royalties(values: dict[str, Any], path: Path) -> None:
         raise UserError(f"{path}: stats.flush_seconds should be between 5 and 3600")
 
 
+class SecretsError(UserError):
+    """secrets.toml is missing or unreadable: the fault is in that file,
+    not in portal.toml."""
+
+
 def _load_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / SECRETS_FILE
     try:
         return _complete_secrets(path, tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        raise UserError(f"{path} is missing: the site's keys are gone") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path} is not valid TOML: {exc}") from None
+        raise SecretsError(f"{path} is missing: the site's keys are gone") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SecretsError(f"{path} is not valid TOML: {exc}") from None
 
 
 def new_secrets() -> dict[str, str]:

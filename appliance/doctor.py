@@ -72,6 +72,11 @@ def run_checks(data_dir: Path) -> list[Finding]:
     """Every check's findings; a check that fails is itself a finding."""
     try:
         cfg = config_mod.load(data_dir)
+    except config_mod.SecretsError as exc:
+        return [Finding(ERROR, "config", str(exc), _(
+            "fix %(file)s, or restore it from a backup (portal restore): new keys "
+            "could not read what the old ones encrypted; then run portal doctor again",
+            file=config_mod.SECRETS_FILE))]
     except UserError as exc:
         return [Finding(ERROR, "config", str(exc),
                         "fix portal.toml (every setting is described in it), then run "

@@ -235,3 +235,18 @@ def test_tables_the_schema_should_have_are_named_when_missing(https_site, capsys
     assert (f"indexes, triggers or views of schema {latest_schema()} missing from the "
             "database: search_doc_insert\n") in out
     assert "as this program expects" not in out
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda path: path.write_text(path.read_text() + 'session_key = "abc\n'),
+     "secrets.toml is not valid TOML"),
+    (lambda path: path.write_bytes(b"\xff\xfe broken"), "secrets.toml is not valid TOML"),
+    (lambda path: path.unlink(), "secrets.toml is missing"),
+], ids=["not-toml", "not-text", "missing"])
+def test_a_broken_secrets_file_is_named_in_what_to_do(https_site, capsys, in_english,
+                                                     damage, words):
+    damage(https_site / config_mod.SECRETS_FILE)
+    code, out, _ = run(capsys, https_site)
+    assert code == 1 and words in out
+    assert "-> fix secrets.toml, or restore it from a backup (portal restore)" in out
+    assert "portal.toml" not in out.replace("secrets.toml", "")
