@@ -179,7 +179,9 @@ SETTINGS: list[Setting] = [
             "and see personal ID numbers, tax codes and bank accounts in full."),
     Setting("royalties", "grading_roles", ["editor-in-chief", "admin"],
             "Staff roles that grade published works (kind, coefficient, authors, "
-            "adjustments); add section-editor to delegate grading."),
+            "adjustments); add section-editor to delegate grading (a section "
+            "editor limited to some sections grades, and lists, only the works of "
+            "those sections)."),
     Setting("royalties", "payment_days", 60,
             "Days from publication within which a work's royalty must be paid."),
     Setting("royalties", "warn_days", 14,
