@@ -79,6 +79,13 @@ def require_database(path: Path | str) -> None:
             "— nothing was created", path=path))
 
 
+def existing_uri(path: Path | str) -> str:
+    """The address that opens a site's database only if the file is there
+    (mode=rw, even if it vanished just now), after refusing a missing one."""
+    require_database(path)
+    return f"{Path(path).absolute().as_uri()}?mode=rw"
+
+
 def connect(path: Path | str, *, readonly: bool = False,
             create: bool = False) -> sqlite3.Connection:
     """Open the database with the appliance's pragmas and SQL functions.
@@ -94,10 +101,8 @@ def connect(path: Path | str, *, readonly: bool = False,
         conn = sqlite3.connect(str(path), isolation_level=None,
                                check_same_thread=False)
     else:
-        require_database(path)
-        # mode=rw: opened only if it exists, even if it vanished just now.
-        conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=rw", uri=True,
-                               isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(existing_uri(path), uri=True, isolation_level=None,
+                               check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -53,7 +53,7 @@ import zstandard
 
 from appliance import __version__
 from appliance.config import CONFIG_FILE, DATABASE_FILE, Config
-from appliance.db import BUSY_TIMEOUT_MS, latest_schema, require_database
+from appliance.db import BUSY_TIMEOUT_MS, existing_uri, latest_schema
 from appliance.errors import UserError
 
 from . import age
@@ -137,8 +137,7 @@ def take_snapshot(config: Config, work: Path) -> Snapshot:
     timeout = BUSY_TIMEOUT_MS / 1000
     # Never an empty database made in place of a missing one, to be backed
     # up (and then to let retention prune the good archives).
-    require_database(config.database_path)
-    source = f"{config.database_path.absolute().as_uri()}?mode=rw"
+    source = existing_uri(config.database_path)
     writer = sqlite3.connect(source, uri=True, timeout=timeout, isolation_level=None)
     reader = sqlite3.connect(source, uri=True, timeout=timeout, isolation_level=None)
     try:

@@ -30,7 +30,7 @@ from search import sources
 from . import workflow
 from .royalties import periods as royalty_periods
 from .pages import read, render, signed_in
-from .permissions import can, require
+from .permissions import can, in_sections_sql, require
 
 RECENT_ENTRIES = 12
 MY_DRAFTS = 10
@@ -114,9 +114,9 @@ def waiting_for(conn: sqlite3.Connection, user: User) -> list[Item]:
         return []
     sql = (f"SELECT id FROM item WHERE status IN ({','.join('?' * len(states))})")
     params: list = list(states)
-    if user.sections:  # narrowed here for speed; the permission check decides
-        sql += f" AND section_id IN ({','.join('?' * len(user.sections))})"
-        params += sorted(user.sections)
+    narrow, narrow_params = in_sections_sql(user.sections)
+    sql += narrow
+    params += narrow_params
     sql += " ORDER BY updated_at, id LIMIT ?"
     candidates = _items(conn, sql, params + [WAITING_CANDIDATES])
     mine = [item for item in candidates

@@ -48,7 +48,7 @@ def save_article(
         source = translation_source(conn, form.translation_of, form.lang, user)
     else:
         require(user, "item.edit", current)
-        _check_editable(current)
+        check_editable(current)
         locks.check_free(conn, current.id, user)
         source = None
     image_id = as_id(form.lead_image)
@@ -114,7 +114,7 @@ def _expected_revision(form: ArticleForm, current: Item | None) -> int | None:
     return revision
 
 
-def _check_editable(current: Item) -> None:
+def check_editable(current: Item) -> None:
     if current.kind not in EDITABLE_KINDS:
         raise UserError(
             _(

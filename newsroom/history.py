@@ -27,7 +27,7 @@ from appliance.i18n import gettext as _
 from appliance.users import User
 
 from . import locks
-from .editing import check_dating, check_placement
+from .editing import check_dating, check_editable, check_placement
 from .forms import EDITABLE_KINDS
 from .pages import as_id, field, posted_form, read, render, signed_in, write
 from .permissions import can, require
@@ -142,13 +142,7 @@ def restore_revision(
     someone's later save."""
     item = content.get_item(conn, item_id)
     require(user, "item.edit", item)
-    if item.kind not in EDITABLE_KINDS:
-        raise UserError(
-            _(
-                "This kind of item is kept up to date by import and "
-                "cannot be edited here."
-            )
-        )
+    check_editable(item)
     held = locks.current(conn, item_id)
     if held is not None and not held.held_by(user):
         raise ConflictError(

@@ -8,7 +8,7 @@ at roles themselves. Workflow steps are asked for as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from appliance.content import Item
@@ -62,6 +62,16 @@ def in_scope(user: User, item: Item | None) -> bool:
     if not user.sections:
         return True
     return item is not None and item.section_id in user.sections
+
+
+def in_sections_sql(sections: Iterable[int]) -> tuple[str, list[int]]:
+    """SQL narrowing item rows to some sections, and its parameters; nothing
+    when there are none to narrow to. A listing narrows for speed; `can`
+    still decides."""
+    ids = sorted(sections)
+    if not ids:
+        return "", []
+    return f" AND section_id IN ({','.join('?' * len(ids))})", ids
 
 
 def _own(user: User, item: Item | None) -> bool:

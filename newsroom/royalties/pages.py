@@ -45,7 +45,7 @@ from newsroom.pages import (
     signed_in,
     write,
 )
-from newsroom.permissions import can, require, require_grading
+from newsroom.permissions import can, in_sections_sql, require, require_grading
 
 from . import grading, periods, register, rules, wording
 from .grading import Author, GradeInput
@@ -166,7 +166,7 @@ def _overview_data(conn: sqlite3.Connection, key, user, today: str,
     found = periods.list_periods(conn)
     due, due_total = periods.due_works(conn, today, config["royalties.payment_days"],
                                        config["royalties.warn_days"], limit=10)
-    narrow, narrow_params = _in_sections(_sections_of(user))
+    narrow, narrow_params = in_sections_sql(_sections_of(user))
     # A period that cannot be worked out is listed with what stops it, and
     # the others with their figures.
     problems = {p.id: problem for p in found[:24]
@@ -238,27 +238,20 @@ def _month(request: web.Request) -> str:
     return value
 
 
-def _sections_of(user) -> list[int] | None:
-    """The sections whose works a user is shown, None for all of them: a
+def _sections_of(user) -> list[int]:
+    """The sections whose works a user is shown, none for all of them: a
     grader limited to some sections sees the works of those; the payers pay
     every section's works and see them all."""
-    if can(user, "royalty.pay") or not user.sections:
-        return None
+    if can(user, "royalty.pay"):
+        return []
     return sorted(user.sections)
-
-
-def _in_sections(sections: list[int] | None) -> tuple[str, list[int]]:
-    """SQL narrowing item rows to the sections (nothing for all of them)."""
-    if sections is None:
-        return "", []
-    return f" AND section_id IN ({','.join('?' * len(sections))})", sections
 
 
 def _works_data(conn: sqlite3.Connection, month: str, show: str, user) -> dict:
     starts = month + "-01"
     ends = _month_end(starts)
     sections = _sections_of(user)
-    narrow, narrow_params = _in_sections(sections)
+    narrow, narrow_params = in_sections_sql(sections)
     sql = ("SELECT id FROM item WHERE source = 'local' AND published_at >= ?"
            " AND published_at < ? AND status IN ('published', 'unpublished', 'archived')"
            + narrow)
@@ -274,7 +267,7 @@ def _works_data(conn: sqlite3.Connection, month: str, show: str, user) -> dict:
     return {
         # Narrowed in SQL for the limit; the permission check decides.
         "works": [items[i] for i in ids if i in items
-                  and (sections is None or can(user, "royalty.grade", items[i]))],
+                  and (not sections or can(user, "royalty.grade", items[i]))],
         "grades": grading.grades_for(conn, ids),
         "paid": {i: periods.paid_in(conn, i) for i in ids},
         "names": register.names(conn),
