@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.core import Locale
+from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.messages.mofile import write_mo
@@ -163,4 +163,11 @@ def format_number(value: float, lang: str | None = None) -> str:
 
 
 def language_name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang) or Locale.parse(lang).display_name
+    """A language's own name; a code Babel cannot name (one typed into a
+    form, say) is shown as it was given."""
+    if lang in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[lang]
+    try:
+        return Locale.parse(lang).display_name or lang
+    except (UnknownLocaleError, ValueError, TypeError):
+        return lang

@@ -133,6 +133,17 @@ async def test_a_form_with_errors_is_shown_again_with_what_was_typed(admin, conn
     assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == before
 
 
+@pytest.mark.parametrize("lang", ["zz", "", "x!"])
+async def test_a_language_the_site_does_not_have_is_an_error_in_the_form(
+        admin, conn, sections, lang):
+    form = article_form("vi", summary="Giữ lại đoạn tóm tắt này")
+    response = await admin.post("/admin/items/new", form | {"lang": lang})
+    assert response.status == 400
+    text = await response.text()
+    assert "Giữ lại đoạn tóm tắt này" in text and 'aria-invalid="true"' in text
+    assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == 0
+
+
 async def test_errors_are_in_the_editors_language(admin, sections):
     await admin.post("/admin/language", {"lang": "en", "next": "/admin/"})
     response = await admin.post(
