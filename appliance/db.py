@@ -70,13 +70,20 @@ class MissingDatabase(UserError):
 
 
 def require_database(path: Path | str) -> None:
-    """Refuse a database file that is not there: an empty one made in its
-    place would serve an empty site as if nothing had happened."""
+    """Refuse a database file that is not there, or is empty: an empty
+    database made in its place would serve an empty site as if nothing had
+    happened."""
     path = Path(path)
     if not path.is_file():
         raise MissingDatabase(_(
             "no database at %(path)s: restore it from a backup (portal restore) "
             "— nothing was created", path=path))
+    if path.stat().st_size == 0:
+        # SQLite would take an emptied file (a full disk, a copy cut short)
+        # for a new database and build an empty site in it.
+        raise MissingDatabase(_(
+            "the database %(path)s is empty: restore it from a backup (portal "
+            "restore) — nothing was changed", path=path))
 
 
 def existing_uri(path: Path | str) -> str:

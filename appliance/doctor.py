@@ -319,6 +319,9 @@ def check_schema(cfg: Config) -> Iterable[Finding]:
         yield Finding(ERROR, "schema", f"there is no database at {path}",
                       "restore it from a backup, or run portal init in a new directory")
         return
+    if path.stat().st_size == 0:
+        yield _damaged(path, _("the file is empty"))
+        return
     try:
         found = _inspect(path)
     except sqlite3.DatabaseError as exc:

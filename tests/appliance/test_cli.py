@@ -247,6 +247,28 @@ def test_serve_refuses_a_site_whose_database_is_missing(data_dir):
     assert _database_files(data_dir) == []
 
 
+def test_an_emptied_database_is_refused_not_rebuilt(data_dir, capsys):
+    """A file cut to nothing (a full disk, a copy cut short) is not a new site."""
+    database = data_dir / "portal.db"
+    for leftover in data_dir.glob("portal.db-*"):
+        leftover.unlink()
+    database.write_bytes(b"")
+    code, _out, err = run(capsys, "user", "list", "--data", str(data_dir),
+                          env={"LANG": "en_US.UTF-8"})
+    assert code == 1 and one_line_error(err), err
+    assert f"the database {database} is empty: restore it from a backup" in err
+    result = subprocess.run(
+        PORTAL + ["serve", "--data", str(data_dir), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, env=os.environ | {"LANG": "C.UTF-8"})
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert database.stat().st_size == 0  # nothing was built in it
+    doctor = subprocess.run(PORTAL + ["doctor", "--data", str(data_dir)],
+                            capture_output=True, text=True, timeout=60,
+                            env=os.environ | {"LANG": "C.UTF-8"})
+    assert doctor.returncode == 1 and "is damaged (the file is empty)" in doctor.stdout
+    assert database.stat().st_size == 0
+
+
 def test_init_still_makes_the_database(tmp_path, capsys):
     code, _out, err = run(capsys, "init", "--data", str(tmp_path / "s"),
                           "--admin-password", "mat-khau-dai-du")
